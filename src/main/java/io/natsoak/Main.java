@@ -1,0 +1,154 @@
+package io.natsoak;
+
+import io.natsoak.config.ConfigException;
+import io.natsoak.config.ConfigLoader;
+import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.Role;
+import io.natsoak.config.SettingCatalog;
+import io.natsoak.local.LocalLauncher;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The command line. Configuration is checked here, before anything starts, so a bad value
+ * costs one line and exit code 2 and never a half-started run.
+ */
+@QuarkusMain
+@Command(name = "natsoak", mixinStandardHelpOptions = true, version = "natsoak 0.1.0",
+        description = {"Distributed soak test for NATS JetStream partitioned workloads.",
+                "Without a command, runs the role named by natsoak.role / NATSOAK_ROLE (what the container does)."},
+        subcommands = {Main.Local.class, Main.Run.class, Main.Settings.class},
+        footer = {"", "Settings: every natsoak.* key can be given as -Dkey=value, as a system property or as an environment",
+                "variable (NATSOAK_PARTITIONS_COUNT=50). './natsoak settings' lists them all.",
+                "Exit codes: 0 PASS, 1 FAIL, 2 bad configuration or arguments, 3 a role could not start."})
+public final class Main implements Callable<Integer> {
+
+    public static final int EXIT_PASS = 0;
+    public static final int EXIT_FAIL = 1;
+    public static final int EXIT_USAGE = 2;
+
+    public static void main(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("natsoak: " + ex.getMessage() + " (see --help)");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof ConfigException) {
+                cmd.getErr().println("natsoak: " + ex.getMessage());
+                return EXIT_USAGE;
+            }
+            throw ex;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        return serve(Map.of());
+    }
+
+    /** Applies -D options as system properties (so Quarkus and the role see the same values) and checks the configuration. */
+    static NatsoakConfig configure(Map<String, String> properties) {
+        properties.forEach(System::setProperty);
+        return ConfigLoader.load(Map.of());
+    }
+
+    static int serve(Map<String, String> properties) {
+        NatsoakConfig config = configure(properties);
+        if (config.role() == Role.LOCAL) {
+            return LocalLauncher.fromCurrentProcess(config).run();
+        }
+        io.natsoak.app.Identity.of(config);
+        Quarkus.run(Serve.class, (code, failure) -> {
+            if (failure != null) {
+                System.err.println("natsoak: " + config.role().name().toLowerCase(Locale.ROOT) + " failed to start: " + failure);
+            }
+            System.exit(code);
+        });
+        return 0;
+    }
+
+    /** The Quarkus application of a role process: runs until asked to exit. */
+    public static final class Serve implements QuarkusApplication {
+        @Override
+        public int run(String... args) {
+            Quarkus.waitForExit();
+            return 0;
+        }
+    }
+
+    @Command(name = "local", mixinStandardHelpOptions = true,
+            description = {"Runs a whole soak on this machine: a 3-node nats-server JetStream cluster on free loopback ports",
+                    "(data in a temporary directory that is removed), the verifier, producers and workers as separate",
+                    "processes. Prints progress, then the verdict. Exit code 0 on PASS, 1 on FAIL."})
+    static final class Local implements Callable<Integer> {
+        @Option(names = "--profile", paramLabel = "NAME", description = "A preset: quick, chaos-test, dev, realistic, stress, extreme (default: quick).")
+        String profile;
+
+        @Option(names = "--duration", paramLabel = "D", description = "How long producers publish, e.g. 60s, 10m, 8h; 0 runs until Ctrl-C.")
+        String duration;
+
+        @Option(names = "--report", paramLabel = "FILE", description = "Write the final JSON report to FILE.")
+        Path report;
+
+        @Option(names = "-D", paramLabel = "key=value", description = "Any setting, e.g. -Dnatsoak.partitions.count=50.")
+        Map<String, String> properties = new HashMap<>();
+
+        @Override
+        public Integer call() {
+            Map<String, String> props = new HashMap<>(properties);
+            props.put("natsoak.role", "local");
+            props.put("natsoak.preset", profile != null ? profile : props.getOrDefault("natsoak.preset", "quick"));
+            if (duration != null) {
+                props.put("natsoak.duration", duration);
+            }
+            if (report != null) {
+                props.put("natsoak.verifier.report-file", report.toAbsolutePath().toString());
+            }
+            return serve(props);
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Runs one role in this process (producer, worker, verifier, chaos).")
+    static final class Run implements Callable<Integer> {
+        @Parameters(paramLabel = "ROLE", description = "producer, worker, verifier or chaos")
+        String role;
+
+        @Option(names = "-D", paramLabel = "key=value", description = "Any setting, e.g. -Dnatsoak.worker.index=0.")
+        Map<String, String> properties = new HashMap<>();
+
+        @Override
+        public Integer call() {
+            Map<String, String> props = new HashMap<>(properties);
+            props.put("natsoak.role", role);
+            return serve(props);
+        }
+    }
+
+    @Command(name = "settings", mixinStandardHelpOptions = true, description = "Lists every setting with its allowed values and default.")
+    static final class Settings implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            SettingCatalog.all().values().forEach(s -> out.printf("%-42s %s%s%n", s.key(), s.allowed(),
+                    s.defaultValue() == null ? "" : " [default: " + s.defaultValue() + "]"));
+            return 0;
+        }
+    }
+}

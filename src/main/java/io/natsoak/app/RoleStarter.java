@@ -1,0 +1,85 @@
+package io.natsoak.app;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.natsoak.config.ConfigLoader;
+import io.natsoak.config.NatsoakConfig;
+import io.natsoak.lifecycle.Component;
+import io.natsoak.producer.ProducerService;
+import io.natsoak.verifier.Report;
+import io.natsoak.verifier.VerifierService;
+import io.natsoak.worker.WorkerService;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/** Starts the one component of this process's role when Quarkus is up, and stops it on shutdown. */
+@ApplicationScoped
+public class RoleStarter {
+
+    private static final Logger LOG = Logger.getLogger(RoleStarter.class);
+    /** Exit code when the role cannot start (NATS unreachable, bad data): Kubernetes restarts the pod. */
+    public static final int START_FAILED = 3;
+
+    @Inject
+    MeterRegistry registry;
+
+    private volatile Component component;
+    private volatile VerifierService verifier;
+
+    void onStart(@Observes StartupEvent event) {
+        NatsoakConfig config = ConfigLoader.load(Map.of());
+        Identity id = Identity.of(config);
+        Clock clock = Clock.systemUTC();
+        config.local().parentPid().flatMap(ProcessHandle::of).ifPresent(parent -> parent.onExit().thenRun(() -> {
+            LOG.warn("the launcher is gone; exiting");
+            Quarkus.asyncExit(START_FAILED);
+        }));
+        Component c = switch (id.role()) {
+            case PRODUCER -> new ProducerService(config, id.index(), registry, clock);
+            case WORKER -> new WorkerService(config, id.index(), registry, clock);
+            case VERIFIER -> verifier = new VerifierService(config, registry, clock, report -> onVerdict(config, report));
+            case CHAOS -> null;
+            case LOCAL -> throw new IllegalStateException("the local launcher does not run inside Quarkus");
+        };
+        if (c == null) {
+            LOG.info("the chaos operator is not available in this version; idling");
+            return;
+        }
+        component = c;
+        try {
+            c.start();
+        } catch (Exception e) {
+            LOG.errorf("%s %s cannot start: %s", id.role(), id.instance(), e);
+            Quarkus.asyncExit(START_FAILED);
+        }
+    }
+
+    private void onVerdict(NatsoakConfig config, Report report) {
+        if (config.verifier().exitOnVerdict()) {
+            Quarkus.asyncExit(report.passed() ? 0 : 1);
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        Component c = component;
+        if (c != null) {
+            c.stop();
+        }
+    }
+
+    public Optional<Component> component() {
+        return Optional.ofNullable(component);
+    }
+
+    public Optional<VerifierService> verifier() {
+        return Optional.ofNullable(verifier);
+    }
+}

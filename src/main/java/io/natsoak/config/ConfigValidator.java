@@ -1,0 +1,138 @@
+package io.natsoak.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Checks the ranges and relations the types alone cannot express; each problem is one line. */
+public final class ConfigValidator {
+
+    /** Lower bound of a data message: the envelope's fixed fields must fit. */
+    public static final int MIN_MESSAGE_SIZE = 64;
+    public static final int MAX_MESSAGE_SIZE = 1024 * 1024;
+    public static final int MAX_PARTITIONS = 100_000;
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,31}");
+
+    private ConfigValidator() {
+    }
+
+    public static List<String> problems(NatsoakConfig c) {
+        List<String> p = new ArrayList<>();
+        if (!RUN_ID.matcher(c.runId()).matches()) {
+            p.add("natsoak.run-id: \"" + c.runId() + "\" is not valid; allowed: 1-32 letters, digits, '-' or '_', starting with a letter or digit");
+        }
+        nonNegative(p, "natsoak.duration", c.duration());
+
+        NatsoakConfig.Partitions parts = c.partitions();
+        range(p, "natsoak.partitions.count", parts.count(), 1, MAX_PARTITIONS);
+        positive(p, "natsoak.partitions.rate", parts.rate());
+        if (parts.extremePercent() < 0 || parts.extremePercent() > 100 || Double.isNaN(parts.extremePercent())) {
+            p.add("natsoak.partitions.extreme-percent: " + parts.extremePercent() + " is not valid; allowed: 0 to 100");
+        }
+        positive(p, "natsoak.partitions.extreme-weight", parts.extremeWeight());
+        positive(p, "natsoak.partitions.normal-weight", parts.normalWeight());
+
+        NatsoakConfig.Producer producer = c.producer();
+        range(p, "natsoak.producer.count", producer.count(), 1, 1000);
+        range(p, "natsoak.producer.index", producer.index(), -1, producer.count() - 1);
+        range(p, "natsoak.producer.message-size", producer.messageSize(), MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
+        strictlyPositive(p, "natsoak.producer.mark-interval", producer.markInterval());
+
+        NatsoakConfig.Worker worker = c.worker();
+        range(p, "natsoak.worker.count", worker.count(), 1, 1000);
+        range(p, "natsoak.worker.index", worker.index(), -1, worker.count() - 1);
+        nonNegative(p, "natsoak.worker.processing-delay-min", worker.processingDelayMin());
+        nonNegative(p, "natsoak.worker.processing-delay-max", worker.processingDelayMax());
+        if (worker.processingDelayMin().compareTo(worker.processingDelayMax()) > 0) {
+            p.add("natsoak.worker.processing-delay-min: " + human(worker.processingDelayMin()) + " is greater than natsoak.worker.processing-delay-max "
+                    + human(worker.processingDelayMax()) + "; allowed: min <= max");
+        }
+        range(p, "natsoak.worker.receipt-batch-size", worker.receiptBatchSize(), 1, 10_000);
+        strictlyPositive(p, "natsoak.worker.receipt-linger", worker.receiptLinger());
+        strictlyPositive(p, "natsoak.worker.commit-interval", worker.commitInterval());
+        range(p, "natsoak.worker.max-ack-pending", worker.maxAckPending(), 1, 100_000);
+        strictlyPositive(p, "natsoak.worker.ack-wait", worker.ackWait());
+
+        strictlyPositive(p, "natsoak.verifier.validation-window", c.verifier().validationWindow());
+        strictlyPositive(p, "natsoak.verifier.report-interval", c.verifier().reportInterval());
+
+        NatsoakConfig.Nats nats = c.nats();
+        if (nats.urls().isEmpty()) {
+            p.add("natsoak.nats.urls: empty; allowed: one or more nats://host:port URLs");
+        }
+        for (String url : nats.urls()) {
+            if (!validUrl(url)) {
+                p.add("natsoak.nats.urls: \"" + url + "\" is not valid; allowed: nats://host:port, tls://host:port, ws:// or wss:// URLs");
+            }
+        }
+        if (nats.password().isPresent() && nats.username().isEmpty()) {
+            p.add("natsoak.nats.password: set without natsoak.nats.username; allowed: both or neither");
+        }
+        int methods = (nats.username().isPresent() ? 1 : 0) + (nats.token().isPresent() ? 1 : 0) + (nats.credsFile().isPresent() ? 1 : 0);
+        if (methods > 1) {
+            p.add("natsoak.nats: more than one of username, token and creds-file is set; allowed: at most one authentication method");
+        }
+        range(p, "natsoak.nats.replicas", nats.replicas(), 1, 5);
+        strictlyPositive(p, "natsoak.nats.data-max-age", nats.dataMaxAge());
+        if (nats.dataMaxBytes() != -1 && nats.dataMaxBytes() < 1024 * 1024) {
+            p.add("natsoak.nats.data-max-bytes: " + nats.dataMaxBytes() + " is not valid; allowed: -1 (no cap) or at least 1048576");
+        }
+        strictlyPositive(p, "natsoak.nats.request-timeout", nats.requestTimeout());
+
+        range(p, "natsoak.local.nodes", c.local().nodes(), 1, 5);
+        strictlyPositive(p, "natsoak.local.progress-interval", c.local().progressInterval());
+        if (c.local().nodes() < nats.replicas() && c.role() == Role.LOCAL) {
+            p.add("natsoak.nats.replicas: " + nats.replicas() + " is more than natsoak.local.nodes " + c.local().nodes()
+                    + "; allowed: replicas <= nodes");
+        }
+        return p;
+    }
+
+    private static boolean validUrl(String url) {
+        try {
+            URI uri = URI.create(url.strip());
+            String scheme = uri.getScheme();
+            return scheme != null && List.of("nats", "tls", "ws", "wss").contains(scheme) && uri.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static void range(List<String> p, String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            p.add(key + ": " + value + " is not valid; allowed: " + min + " to " + max);
+        }
+    }
+
+    private static void positive(List<String> p, String key, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            p.add(key + ": " + value + " is not valid; allowed: a number greater than 0");
+        }
+    }
+
+    private static void nonNegative(List<String> p, String key, Duration value) {
+        if (value.isNegative()) {
+            p.add(key + ": " + human(value) + " is not valid; allowed: 0 or a positive duration");
+        }
+    }
+
+    private static void strictlyPositive(List<String> p, String key, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            p.add(key + ": " + human(value) + " is not valid; allowed: a positive duration such as 500ms or 5s");
+        }
+    }
+
+    /** 1500ms, 30s, 2m: the way users write durations, not ISO-8601. */
+    public static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0 && ms != 0) {
+            return (ms / 60_000) + "m";
+        }
+        if (ms % 1000 == 0 && ms != 0) {
+            return (ms / 1000) + "s";
+        }
+        return ms + "ms";
+    }
+}

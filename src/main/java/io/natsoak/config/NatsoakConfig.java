@@ -1,0 +1,233 @@
+package io.natsoak.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every natsoak setting, under the prefix {@code natsoak}. Set them as system properties
+ * ({@code -Dnatsoak.partitions.count=50}), environment variables ({@code NATSOAK_PARTITIONS_COUNT=50})
+ * or through a preset ({@code natsoak.preset=quick}). Values are checked by {@link ConfigLoader}
+ * before anything starts: a bad value stops the process with one line.
+ */
+@ConfigMapping(prefix = "natsoak")
+public interface NatsoakConfig {
+
+    /** Which role this process plays. */
+    @WithDefault("local")
+    Role role();
+
+    /** A named preset of defaults (quick, chaos-test, dev, realistic, stress, extreme); explicit settings win. */
+    Optional<String> preset();
+
+    /**
+     * Names this run's streams, buckets and subjects, so several runs (and tests) can share one
+     * NATS cluster without touching each other's data. Letters, digits, '-' and '_'.
+     */
+    @WithDefault("soak")
+    String runId();
+
+    /** How long producers publish; 0 means until stopped. */
+    @WithDefault("2m")
+    Duration duration();
+
+    /** The name of this process (pod name in Kubernetes); used in connection names and receipts. */
+    Optional<String> instance();
+
+    Partitions partitions();
+
+    Producer producer();
+
+    Worker worker();
+
+    Verifier verifier();
+
+    Nats nats();
+
+    Local local();
+
+    interface Partitions {
+        /** Number of partitions (subjects) in the data stream. */
+        @WithDefault("10")
+        int count();
+
+        /** Average messages per second per partition; the total rate is count x rate. */
+        @WithDefault("10")
+        double rate();
+
+        @WithDefault("uniform")
+        Distribution distribution();
+
+        /** With exponential distribution: the percentage of partitions that are hot. */
+        @WithDefault("5")
+        double extremePercent();
+
+        /** With exponential distribution: the weight of a hot partition. */
+        @WithDefault("20")
+        double extremeWeight();
+
+        /** With exponential distribution: the weight of every other partition. */
+        @WithDefault("1")
+        double normalWeight();
+    }
+
+    interface Producer {
+        /** Number of producer processes; partitions are split between them by index. */
+        @WithDefault("2")
+        int count();
+
+        /** This producer's index in 0..count-1 (-1: take the trailing number of the instance name). */
+        @WithDefault("-1")
+        int index();
+
+        /** Size in bytes of each data message (the envelope is padded up to it). */
+        @WithDefault("200")
+        int messageSize();
+
+        /** How often the producer publishes its acknowledged high-water marks. */
+        @WithDefault("1s")
+        Duration markInterval();
+    }
+
+    interface Worker {
+        /** Number of worker processes. */
+        @WithDefault("3")
+        int count();
+
+        /** This worker's index in 0..count-1 (-1: take the trailing number of the instance name). */
+        @WithDefault("-1")
+        int index();
+
+        @WithDefault("static")
+        AssignmentStrategy assignment();
+
+        /** Simulated processing time of one message: a uniform random value in [min, max]. */
+        @WithDefault("1ms")
+        Duration processingDelayMin();
+
+        @WithDefault("5ms")
+        Duration processingDelayMax();
+
+        /** Most receipts in one receipts-stream message. */
+        @WithDefault("500")
+        int receiptBatchSize();
+
+        /** Longest a processed message waits for its receipt batch to fill. */
+        @WithDefault("50ms")
+        Duration receiptLinger();
+
+        /** How often each partition's consumed position is committed to NATS KV. */
+        @WithDefault("1s")
+        Duration commitInterval();
+
+        /** Unacknowledged messages one partition may have outstanding (back-pressure). */
+        @WithDefault("512")
+        int maxAckPending();
+
+        /** JetStream redelivers a message not acknowledged within this time. */
+        @WithDefault("60s")
+        Duration ackWait();
+    }
+
+    interface Verifier {
+        /** A missing sequence becomes a gap once the producer acknowledged it this long ago. */
+        @WithDefault("30s")
+        Duration validationWindow();
+
+        /** How often a progress line is logged. */
+        @WithDefault("5s")
+        Duration reportInterval();
+
+        /** Where the final JSON report is written, if anywhere. */
+        Optional<String> reportFile();
+
+        /** Exit the process with the verdict's code (0 PASS, 1 FAIL) once the verdict is final. */
+        @WithDefault("false")
+        boolean exitOnVerdict();
+    }
+
+    interface Nats {
+        /** Server URLs, comma separated. */
+        @WithDefault("nats://127.0.0.1:4222")
+        List<String> urls();
+
+        Optional<String> username();
+
+        Optional<String> password();
+
+        Optional<String> token();
+
+        /** A NATS credentials file (JWT + NKey seed). */
+        Optional<String> credsFile();
+
+        Tls tls();
+
+        /** Replicas of every stream and bucket natsoak creates (1, 3 or 5 in a cluster). */
+        @WithDefault("3")
+        int replicas();
+
+        @WithDefault("file")
+        StorageType storage();
+
+        /** Data older than this is removed by the server; unconsumed removed data is a loss the verifier reports. */
+        @WithDefault("1h")
+        Duration dataMaxAge();
+
+        /** Size cap of the data stream in bytes (-1: none). */
+        @WithDefault("-1")
+        long dataMaxBytes();
+
+        /** How long a request (PubAck, API call) may take before it is retried. */
+        @WithDefault("5s")
+        Duration requestTimeout();
+    }
+
+    interface Tls {
+        /** Use TLS; with no trust store the JVM's default trust applies. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** A trust store (JKS or PKCS12) holding the servers' CA. */
+        Optional<String> truststore();
+
+        Optional<String> truststorePassword();
+
+        /** A key store with the client certificate, for mutual TLS. */
+        Optional<String> keystore();
+
+        Optional<String> keystorePassword();
+    }
+
+    interface Local {
+        /** Path or name of the nats-server binary. */
+        @WithDefault("nats-server")
+        String natsServer();
+
+        /** NATS nodes the local cluster runs. */
+        @WithDefault("3")
+        int nodes();
+
+        /** Keep the cluster's data directory after the run (for inspection). */
+        @WithDefault("false")
+        boolean keepData();
+
+        /** How often the launcher prints its progress line. */
+        @WithDefault("5s")
+        Duration progressInterval();
+
+        /**
+         * Set by the launcher on the processes it starts: they exit when the launcher's process
+         * is gone, so a killed launcher leaves no role process behind.
+         */
+        Optional<Long> parentPid();
+
+        /** Extra JVM options for every role process. */
+        @WithName("jvm-options")
+        @WithDefault("-Xmx256m")
+        List<String> jvmOptions();
+    }
+}

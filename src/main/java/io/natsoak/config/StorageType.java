@@ -1,0 +1,7 @@
+package io.natsoak.config;
+
+/** JetStream storage of the streams natsoak creates. */
+public enum StorageType {
+    FILE,
+    MEMORY
+}

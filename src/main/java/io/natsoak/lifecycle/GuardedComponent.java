@@ -1,0 +1,99 @@
+package io.natsoak.lifecycle;
+
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The start guard and stop discipline of {@link Component}, written once. Subclasses implement
+ * {@link #doStart()} (open things) and {@link #doStop()} (close whatever is open, tolerating
+ * things that were never opened). Start and stop are serialised by one lock, so concurrent
+ * starts start one copy.
+ */
+public abstract class GuardedComponent implements Component {
+
+    private static final Logger LOG = Logger.getLogger(GuardedComponent.class);
+
+    private final String name;
+    private final Object lifecycleLock = new Object();
+    private volatile State state = State.STOPPED;
+    private final AtomicLong ignoredStarts = new AtomicLong();
+
+    protected GuardedComponent(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final State state() {
+        return state;
+    }
+
+    /** Starts that found the component already running (the bug natsoak exists to catch). */
+    public final long ignoredStarts() {
+        return ignoredStarts.get();
+    }
+
+    @Override
+    public final boolean start() throws Exception {
+        synchronized (lifecycleLock) {
+            if (state == State.RUNNING || state == State.STARTING) {
+                ignoredStarts.incrementAndGet();
+                LOG.debugf("%s: start ignored, already %s", name, state);
+                return false;
+            }
+            state = State.STARTING;
+            try {
+                doStart();
+                state = State.RUNNING;
+                return true;
+            } catch (Exception | Error e) {
+                LOG.warnf("%s: start failed (%s); releasing what it opened", name, e.toString());
+                safeStop();
+                state = State.STOPPED;
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public final void stop() {
+        synchronized (lifecycleLock) {
+            if (state == State.STOPPED) {
+                return;
+            }
+            state = State.STOPPING;
+            safeStop();
+            state = State.STOPPED;
+        }
+    }
+
+    /** Marks a background failure; the component keeps its resources until stopped. */
+    protected final void fail(String what, Throwable cause) {
+        LOG.errorf(cause, "%s: %s", name, what);
+        state = State.FAILED;
+    }
+
+    /** True once stop has begun (loops check it to exit). */
+    protected final boolean stopping() {
+        State s = state;
+        return s == State.STOPPING || s == State.STOPPED;
+    }
+
+    private void safeStop() {
+        try {
+            doStop();
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s: stop failed to release everything", name);
+        }
+    }
+
+    protected abstract void doStart() throws Exception;
+
+    /** Closes everything {@link #doStart()} opened; must tolerate a partial start. */
+    protected abstract void doStop();
+}

@@ -1,0 +1,64 @@
+package io.natsoak.nats;
+
+/**
+ * Every stream, subject and bucket name of one run, defined once. The run id keeps runs (and
+ * tests) that share a NATS cluster apart.
+ */
+public record Names(String runId) {
+
+    public static final String MSG_ID_HEADER = "Nats-Msg-Id";
+
+    public String dataStream() {
+        return "NATSOAK_" + runId + "_DATA";
+    }
+
+    public String dataSubject(int partition) {
+        return "natsoak." + runId + ".data." + partition;
+    }
+
+    public String dataSubjects() {
+        return "natsoak." + runId + ".data.*";
+    }
+
+    public String receiptsStream() {
+        return "NATSOAK_" + runId + "_RECEIPTS";
+    }
+
+    public String receiptsSubject() {
+        return "natsoak." + runId + ".receipts";
+    }
+
+    /** Committed consumption position of each partition (owned by the partition, not the worker). */
+    public String positionsBucket() {
+        return "natsoak_" + runId + "_positions";
+    }
+
+    /** Each producer's acknowledged per-partition high-water marks. */
+    public String marksBucket() {
+        return "natsoak_" + runId + "_marks";
+    }
+
+    /** The run record: when it started and how long it lasts, shared by every role. */
+    public String runBucket() {
+        return "natsoak_" + runId + "_run";
+    }
+
+    public String verifierConsumer() {
+        return "verifier";
+    }
+
+    public static String positionKey(int partition) {
+        return "p." + partition;
+    }
+
+    public static String producerKey(int producerIndex) {
+        return "producer-" + producerIndex;
+    }
+
+    public static final String RUN_KEY = "run";
+
+    /** A message id unique per run, partition and sequence, so a retried publish is stored once. */
+    public String messageId(int partition, long sequence) {
+        return runId + "-" + partition + "-" + sequence;
+    }
+}

@@ -1,0 +1,403 @@
+package io.natsoak.producer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.natsoak.config.NatsoakConfig;
+import io.natsoak.lifecycle.GuardedComponent;
+import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.model.Envelope;
+import io.natsoak.model.Json;
+import io.natsoak.model.MalformedMessageException;
+import io.natsoak.model.ProducerMarks;
+import io.natsoak.nats.Names;
+import io.natsoak.nats.NatsConnections;
+import io.natsoak.nats.Provisioner;
+import io.natsoak.nats.Retry;
+import io.natsoak.nats.RunClock;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.NatsMessage;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Publishes this producer's share of the partitions at the configured rate.
+ * <p>
+ * Per partition, sequences start at 1 (or resume after the last one stored) and at most one
+ * publish is in flight: the next sequence is sent only after the previous one's PubAck, and a
+ * failed publish is retried with the same bytes and Nats-Msg-Id until it is stored. So no
+ * sequence is skipped, reused or stored twice, through leader failovers and restarts alike.
+ * Across partitions publishes are pipelined. Messages that fall due while a partition waits
+ * queue up and carry the time they were due, so latency includes the wait.
+ */
+public final class ProducerService extends GuardedComponent {
+
+    private static final Logger LOG = Logger.getLogger(ProducerService.class);
+    /** Due messages queued across all partitions before ticks are skipped (memory bound during an outage). */
+    private static final int MAX_BACKLOG = 1_000_000;
+    private static final long RETRY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(15);
+    /** JetStream error: no message found (an empty partition). */
+    private static final int NO_MESSAGE_FOUND = 10037;
+
+    private final NatsoakConfig config;
+    private final int index;
+    private final Names names;
+    private final PartitionWeights weights;
+    private final int[] mine;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Counter publishedCounter;
+    private final Counter retriesCounter;
+    private final Counter skippedTicks;
+
+    // Owned by the send thread only.
+    private long[] lastSequence;
+    private long producerSequence;
+    private ArrayDeque<Long>[] due;
+    private InFlight[] inFlight;
+    private int backlog;
+
+    /** Written by the send thread, read by the marks publisher. */
+    private AtomicLongArray acknowledged;
+    private volatile boolean finished;
+
+    private Connection connection;
+    private Thread sendThread;
+    private ScheduledExecutorService marksExecutor;
+    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+
+    public ProducerService(NatsoakConfig config, int index, MeterRegistry registry, Clock clock) {
+        super("producer");
+        this.config = config;
+        this.index = index;
+        this.names = new Names(config.runId());
+        this.weights = new PartitionWeights(config.partitions());
+        this.mine = java.util.stream.IntStream.range(0, config.partitions().count())
+                .filter(p -> p % config.producer().count() == index).toArray();
+        this.registry = registry;
+        this.clock = clock;
+        this.publishedCounter = registry.counter("natsoak_producer_published_total");
+        this.retriesCounter = registry.counter("natsoak_producer_publish_retries_total");
+        this.skippedTicks = registry.counter("natsoak_producer_skipped_total");
+    }
+
+    /** The partitions this producer owns (p mod producers == index). */
+    public int[] partitions() {
+        return mine.clone();
+    }
+
+    /** True once the run's duration is over and every due message is acknowledged. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** Acknowledged high-water mark of one of this producer's partitions. */
+    public long acknowledged(int partition) {
+        return acknowledged == null ? 0 : acknowledged.get(partition);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void doStart() throws Exception {
+        finished = false;
+        completions.clear();
+        int n = config.partitions().count();
+        lastSequence = new long[n];
+        acknowledged = new AtomicLongArray(n);
+        due = new ArrayDeque[n];
+        inFlight = new InFlight[n];
+        backlog = 0;
+        producerSequence = 0;
+        connection = NatsConnections.connect(config.nats(), instanceName() + "-producer", null, Duration.ofMinutes(2));
+        new Provisioner(connection, names, config.nats()).ensureAllPatiently();
+        RunClock run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
+        Retry.within(Provisioner.START_PATIENCE, "resuming sequences", () -> {
+            resumeSequences();
+            return null;
+        });
+        if (mine.length == 0) {
+            LOG.warnf("producer %d owns no partitions (%d partitions, %d producers)", index, n, config.producer().count());
+        }
+        marksExecutor = Executors.newSingleThreadScheduledExecutor(new NamedThreads(name(), "marks"));
+        long interval = config.producer().markInterval().toMillis();
+        marksExecutor.scheduleWithFixedDelay(() -> publishMarks(finished), interval, interval, TimeUnit.MILLISECONDS);
+        sendThread = new NamedThreads(name(), "send").newThread(() -> sendLoop(run));
+        sendThread.start();
+        LOG.infof("producer %d started: %d partitions, %.1f msg/s, run ends %s", index, mine.length, myRate(),
+                run.timed() ? java.time.Instant.ofEpochMilli(run.endsAtMillis()) : "when stopped");
+    }
+
+    @Override
+    protected void doStop() {
+        if (sendThread != null) {
+            sendThread.interrupt();
+            join(sendThread);
+            sendThread = null;
+        }
+        if (marksExecutor != null) {
+            marksExecutor.shutdownNow();
+            awaitTermination(marksExecutor);
+            marksExecutor = null;
+        }
+        if (connection != null) {
+            // Whatever the reason for stopping, nothing more comes from this incarnation.
+            publishMarks(true);
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            connection = null;
+        }
+    }
+
+    private double myRate() {
+        double r = 0;
+        for (int p : mine) {
+            r += weights.rate(p);
+        }
+        return r;
+    }
+
+    private String instanceName() {
+        return config.instance().orElse("producer-" + index);
+    }
+
+    /** Continues each partition after the last message stored for its subject, never from 1. */
+    private void resumeSequences() throws Exception {
+        var jsm = connection.jetStreamManagement();
+        int resumed = 0;
+        for (int p : mine) {
+            MessageInfo last;
+            try {
+                last = jsm.getLastMessage(names.dataStream(), names.dataSubject(p));
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
+                    continue;
+                }
+                throw e;
+            }
+            try {
+                Envelope env = Envelope.decode(last.getData());
+                lastSequence[p] = env.sequence();
+                acknowledged.set(p, env.sequence());
+                producerSequence = Math.max(producerSequence, env.producerSequence());
+                resumed++;
+            } catch (MalformedMessageException e) {
+                throw new IllegalStateException("partition " + p + " holds a message natsoak did not write; refusing to guess its sequence", e);
+            }
+        }
+        if (resumed > 0) {
+            LOG.infof("producer %d resumed %d partitions after their last stored sequence", index, resumed);
+        }
+    }
+
+    private void sendLoop(RunClock run) {
+        JetStream js;
+        try {
+            js = connection.jetStream();
+        } catch (Exception e) {
+            fail("cannot open JetStream context", e);
+            return;
+        }
+        double rate = myRate();
+        long intervalNanos = rate > 0 ? (long) (1e9 / rate) : Long.MAX_VALUE;
+        long startNanos = System.nanoTime();
+        long startMicros = clock.millis() * 1000;
+        long nextTick = startNanos;
+        SendSchedule schedule = mine.length == 0 ? null : new SendSchedule(mine, java.util.Arrays.stream(mine).mapToDouble(weights::rate).toArray());
+        ArrayDeque<InFlight> retries = new ArrayDeque<>();
+        ArrayDeque<Integer> ready = new ArrayDeque<>();
+        int inFlightCount = 0;
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                inFlightCount -= drainCompletions(ready, retries);
+                long now = System.nanoTime();
+                boolean publishing = clock.millis() < run.endsAtMillis();
+                if (publishing && schedule != null) {
+                    while (nextTick <= now) {
+                        if (backlog >= MAX_BACKLOG) {
+                            skippedTicks.increment();
+                        } else {
+                            int p = schedule.next();
+                            if (due[p] == null) {
+                                due[p] = new ArrayDeque<>();
+                            }
+                            due[p].addLast(startMicros + (nextTick - startNanos) / 1000);
+                            backlog++;
+                            if (inFlight[p] == null && due[p].size() == 1) {
+                                ready.addLast(p);
+                            }
+                        }
+                        nextTick += intervalNanos;
+                    }
+                }
+                while (!ready.isEmpty()) {
+                    int p = ready.pollFirst();
+                    if (inFlight[p] != null || due[p] == null || due[p].isEmpty()) {
+                        continue;
+                    }
+                    long intended = due[p].pollFirst();
+                    backlog--;
+                    InFlight f = new InFlight(p, ++lastSequence[p], new Envelope(p, lastSequence[p], index, ++producerSequence, intended,
+                            weights.weight(p)).encode(config.producer().messageSize()));
+                    inFlight[p] = f;
+                    inFlightCount++;
+                    send(js, f);
+                }
+                while (!retries.isEmpty() && retries.peekFirst().retryAtNanos <= now) {
+                    send(js, retries.pollFirst());
+                }
+                if (!publishing && backlog == 0 && inFlightCount == 0 && !finished) {
+                    finished = true;
+                    publishMarks(true);
+                    LOG.infof("producer %d: run over; every due message is acknowledged", index);
+                }
+                long wakeAt = publishing ? nextTick : now + TimeUnit.MILLISECONDS.toNanos(200);
+                if (!retries.isEmpty()) {
+                    wakeAt = Math.min(wakeAt, retries.peekFirst().retryAtNanos);
+                }
+                long waitNanos = Math.max(0, wakeAt - System.nanoTime());
+                if (waitNanos > 0 && ready.isEmpty()) {
+                    Completion c = completions.poll(waitNanos, TimeUnit.NANOSECONDS);
+                    if (c != null) {
+                        completions.add(c);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            fail("send loop died", e);
+            return;
+        }
+        awaitInFlight(inFlightCount, ready, retries);
+    }
+
+    /** On stop: give publishes already in flight a bounded time to be acknowledged, so the final marks include them. */
+    private void awaitInFlight(int inFlightCount, ArrayDeque<Integer> ready, ArrayDeque<InFlight> retries) {
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        int remaining = inFlightCount;
+        while (remaining > retries.size() && System.nanoTime() < deadline) {
+            try {
+                Completion c = completions.poll(100, TimeUnit.MILLISECONDS);
+                if (c != null) {
+                    completions.add(c);
+                    remaining -= drainCompletions(ready, retries);
+                }
+            } catch (InterruptedException e) {
+                // stop already asked; keep draining within the deadline
+            }
+        }
+    }
+
+    private void send(JetStream js, InFlight f) {
+        NatsMessage msg = NatsMessage.builder().subject(names.dataSubject(f.partition)).data(f.payload).build();
+        PublishOptions opts = PublishOptions.builder()
+                .messageId(names.messageId(f.partition, f.sequence))
+                .expectedStream(names.dataStream())
+                .build();
+        CompletableFuture<PublishAck> future;
+        try {
+            future = js.publishAsync(msg, opts);
+        } catch (RuntimeException e) {
+            completions.add(new Completion(f, e));
+            return;
+        }
+        future.whenComplete((ack, error) -> completions.add(new Completion(f, error)));
+    }
+
+    /** @return how many publishes completed successfully */
+    private int drainCompletions(ArrayDeque<Integer> ready, ArrayDeque<InFlight> retries) {
+        int done = 0;
+        Completion c;
+        while ((c = completions.poll()) != null) {
+            InFlight f = c.inFlight;
+            if (c.error == null) {
+                acknowledged.set(f.partition, f.sequence);
+                inFlight[f.partition] = null;
+                publishedCounter.increment();
+                done++;
+                if (due[f.partition] != null && !due[f.partition].isEmpty()) {
+                    ready.addLast(f.partition);
+                }
+            } else {
+                retriesCounter.increment();
+                if (f.attempts++ % 20 == 0) {
+                    LOG.warnf("producer %d: publish of partition %d sequence %d failed (%s); retrying", index, f.partition, f.sequence,
+                            c.error.toString());
+                }
+                f.retryAtNanos = System.nanoTime() + RETRY_BACKOFF_NANOS;
+                retries.addLast(f);
+            }
+        }
+        return done;
+    }
+
+    private void publishMarks(boolean last) {
+        Connection conn = connection;
+        if (conn == null || acknowledged == null) {
+            return;
+        }
+        Map<Integer, Long> marks = new HashMap<>();
+        for (int p : mine) {
+            marks.put(p, acknowledged.get(p));
+        }
+        try {
+            KeyValue kv = conn.keyValue(names.marksBucket());
+            kv.put(Names.producerKey(index), Json.write(new ProducerMarks(index, clock.millis(), last, marks)));
+        } catch (Exception e) {
+            LOG.warnf("producer %d: cannot publish marks yet (%s)", index, e.toString());
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitTermination(ScheduledExecutorService executor) {
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class InFlight {
+        final int partition;
+        final long sequence;
+        final byte[] payload;
+        int attempts;
+        long retryAtNanos;
+
+        InFlight(int partition, long sequence, byte[] payload) {
+            this.partition = partition;
+            this.sequence = sequence;
+            this.payload = payload;
+        }
+    }
+
+    private record Completion(InFlight inFlight, Throwable error) {
+    }
+}

@@ -1,0 +1,195 @@
+package io.natsoak.verifier;
+
+import io.natsoak.model.ProducerMarks;
+import io.natsoak.model.Receipt;
+import io.natsoak.model.ReceiptBatch;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The verifier's state: which sequences of which partition were processed, what the producers
+ * say they published, and what that means. Pure logic with an injected clock; thread-safe (all
+ * methods synchronised: receipts, marks and reports arrive on different threads).
+ * <p>
+ * A sequence the producers acknowledged but no receipt covers is "in flight" until the producer
+ * acknowledged it more than the validation window ago; then it is a gap (a loss). A receipt
+ * that arrives for a gap later turns it back into a verified sequence. A second receipt for a
+ * sequence is a duplicate: "redelivered" when its delivery count says natsoak may have delivered
+ * it before (a crash or timeout between processing and acknowledging), otherwise "unexplained".
+ */
+public final class Verification {
+
+    private static final long HIGHEST_LATENCY_MICROS = Duration.ofHours(24).toNanos() / 1000;
+    private static final int GAP_SAMPLES = 20;
+
+    private final PartitionLedger[] ledgers;
+    private final long[] published;
+    /** Per partition: (high-water mark, time it was first seen) steps, oldest first. */
+    private final ArrayDeque<long[]>[] markHistory;
+    private final Map<Integer, ProducerMarks> latestMarks = new HashMap<>();
+    private final int producers;
+    private final long windowNanos;
+    private final LongSupplier nanoClock;
+    private final Histogram latency = new Histogram(HIGHEST_LATENCY_MICROS, 3);
+
+    private long received;
+    private long redelivered;
+    private long unexplained;
+    private long invalid;
+
+    @SuppressWarnings("unchecked")
+    public Verification(int partitions, int producers, Duration window, LongSupplier nanoClock) {
+        this.ledgers = new PartitionLedger[partitions];
+        this.published = new long[partitions];
+        this.markHistory = new ArrayDeque[partitions];
+        for (int p = 0; p < partitions; p++) {
+            ledgers[p] = new PartitionLedger();
+            markHistory[p] = new ArrayDeque<>();
+        }
+        this.producers = producers;
+        this.windowNanos = window.toNanos();
+        this.nanoClock = nanoClock;
+    }
+
+    public synchronized void onBatch(ReceiptBatch batch) {
+        for (Receipt r : batch.receipts()) {
+            onReceipt(r);
+        }
+    }
+
+    public synchronized void onReceipt(Receipt r) {
+        received++;
+        if (r.partition() < 0 || r.partition() >= ledgers.length || r.sequence() < 1) {
+            invalid++;
+            return;
+        }
+        PartitionLedger.Outcome outcome = ledgers[r.partition()].record(r.sequence());
+        if (outcome == PartitionLedger.Outcome.DUPLICATE) {
+            if (r.deliveryCount() > 1) {
+                redelivered++;
+            } else {
+                unexplained++;
+            }
+        } else {
+            latency.recordValue(Math.min(Math.max(0, r.latencyMicros()), HIGHEST_LATENCY_MICROS));
+        }
+    }
+
+    public synchronized void onMarks(ProducerMarks marks) {
+        long now = nanoClock.getAsLong();
+        latestMarks.put(marks.producer(), marks);
+        for (Map.Entry<Integer, Long> e : marks.marks().entrySet()) {
+            int p = e.getKey();
+            if (p < 0 || p >= ledgers.length) {
+                continue;
+            }
+            long mark = e.getValue();
+            if (mark > published[p]) {
+                published[p] = mark;
+                markHistory[p].addLast(new long[] {mark, now});
+            }
+        }
+    }
+
+    /** Turns sequences acknowledged more than the window ago, and still unverified, into gaps. */
+    public synchronized long expire() {
+        long cutoff = nanoClock.getAsLong() - windowNanos;
+        long newGaps = 0;
+        for (int p = 0; p < ledgers.length; p++) {
+            long upTo = 0;
+            ArrayDeque<long[]> history = markHistory[p];
+            while (!history.isEmpty() && history.peekFirst()[1] <= cutoff) {
+                upTo = history.pollFirst()[0];
+            }
+            if (upTo > 0) {
+                newGaps += ledgers[p].expireUpTo(upTo);
+            }
+        }
+        return newGaps;
+    }
+
+    /** The end of the run: everything the producers acknowledged and nobody verified is lost. */
+    public synchronized void finish() {
+        for (int p = 0; p < ledgers.length; p++) {
+            ledgers[p].expireUpTo(published[p]);
+            markHistory[p].clear();
+        }
+    }
+
+    /** True when every producer has said it published its last message. */
+    public synchronized boolean producersDone() {
+        return producersFinished() == producers;
+    }
+
+    private int producersFinished() {
+        int done = 0;
+        for (int i = 0; i < producers; i++) {
+            ProducerMarks m = latestMarks.get(i);
+            if (m != null && m.last()) {
+                done++;
+            }
+        }
+        return done;
+    }
+
+    public synchronized long inFlight() {
+        long missing = 0;
+        for (int p = 0; p < ledgers.length; p++) {
+            missing += ledgers[p].missingUpTo(published[p]);
+        }
+        return missing;
+    }
+
+    public synchronized Report report(String runId, double durationSeconds, boolean last) {
+        long totalPublished = 0;
+        long verified = 0;
+        long gaps = 0;
+        long inFlight = 0;
+        List<Report.GapRange> samples = new ArrayList<>();
+        for (int p = 0; p < ledgers.length; p++) {
+            PartitionLedger l = ledgers[p];
+            totalPublished += published[p];
+            verified += l.verified();
+            gaps += l.gaps();
+            inFlight += l.missingUpTo(published[p]);
+            if (l.gaps() > 0 && samples.size() < GAP_SAMPLES) {
+                for (long[] range : l.gapRanges(GAP_SAMPLES - samples.size())) {
+                    samples.add(new Report.GapRange(p, range[0], range[1]));
+                }
+            }
+        }
+        List<String> reasons = new ArrayList<>();
+        if (gaps > 0) {
+            Report.GapRange first = samples.get(0);
+            reasons.add(gaps + " message(s) lost: acknowledged by the producer, never processed (first: partition "
+                    + first.partition() + " sequences " + first.from() + "-" + first.to() + ")");
+        }
+        if (unexplained > 0) {
+            reasons.add(unexplained + " unexplained duplicate(s): processed twice without a redelivery");
+        }
+        if (invalid > 0) {
+            reasons.add(invalid + " receipt(s) for partitions or sequences that do not exist");
+        }
+        if (last && totalPublished == 0) {
+            reasons.add("nothing was published");
+        }
+        int finished = producersFinished();
+        if (last && finished < producers) {
+            reasons.add((producers - finished) + " of " + producers + " producer(s) never reported their last message");
+        }
+        double throughput = durationSeconds > 0 ? verified / durationSeconds : 0;
+        Report.Latency lat = latency.getTotalCount() == 0 ? new Report.Latency(0, 0, 0)
+                : new Report.Latency(latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
+                        latency.getMaxValue() / 1000.0);
+        return new Report(reasons.isEmpty() ? Report.PASS : Report.FAIL, reasons, last, runId, durationSeconds, totalPublished,
+                received, verified, gaps, new Report.Duplicates(redelivered, unexplained), ledgers.length, inFlight, throughput, lat,
+                invalid, finished, samples);
+    }
+}

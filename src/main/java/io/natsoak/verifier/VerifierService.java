@@ -1,0 +1,288 @@
+package io.natsoak.verifier;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.natsoak.config.NatsoakConfig;
+import io.natsoak.lifecycle.GuardedComponent;
+import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.model.Json;
+import io.natsoak.model.MalformedMessageException;
+import io.natsoak.model.ProducerMarks;
+import io.natsoak.model.ReceiptBatch;
+import io.natsoak.nats.Names;
+import io.natsoak.nats.NatsConnections;
+import io.natsoak.nats.Provisioner;
+import io.natsoak.nats.Retry;
+import io.natsoak.nats.RunClock;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
+import io.nats.client.Dispatcher;
+import io.nats.client.KeyValue;
+import io.nats.client.Message;
+import io.nats.client.MessageConsumer;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Consumes receipts and producer marks, keeps the {@link Verification}, logs progress and, at
+ * the end of the run, decides the verdict: once every producer has reported its last message and
+ * nothing is in flight, or at the latest two validation windows after the end of the run.
+ */
+public final class VerifierService extends GuardedComponent {
+
+    private static final Logger LOG = Logger.getLogger(VerifierService.class);
+
+    private final NatsoakConfig config;
+    private final Names names;
+    private final Clock clock;
+    private final Consumer<Report> onVerdict;
+    private final MeterRegistry registry;
+
+    private volatile Verification verification;
+    private volatile Report finalReport;
+    private final CompletableFuture<Report> verdict = new CompletableFuture<>();
+    private RunClock run;
+    private Connection connection;
+    private Dispatcher dispatcher;
+    private MessageConsumer receiptsConsumer;
+    private NatsKeyValueWatchSubscription marksWatch;
+    private ScheduledExecutorService reporter;
+
+    /** @param onVerdict told the final report once, on the reporter thread */
+    public VerifierService(NatsoakConfig config, MeterRegistry registry, Clock clock, Consumer<Report> onVerdict) {
+        super("verifier");
+        this.config = config;
+        this.names = new Names(config.runId());
+        this.clock = clock;
+        this.onVerdict = onVerdict;
+        this.registry = registry;
+    }
+
+    /** Completes with the final report. */
+    public CompletableFuture<Report> verdict() {
+        return verdict;
+    }
+
+    /** The live report (or the final one once decided); null before the first start. */
+    public Report report() {
+        Report done = finalReport;
+        if (done != null) {
+            return done;
+        }
+        Verification v = verification;
+        return v == null ? null : v.report(config.runId(), elapsedSeconds(), false);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        String instance = config.instance().orElse("verifier");
+        verification = new Verification(config.partitions().count(), config.producer().count(), config.verifier().validationWindow(),
+                System::nanoTime);
+        registerGauges();
+        connection = NatsConnections.connect(config.nats(), instance + "-verifier", null, Duration.ofMinutes(2));
+        new Provisioner(connection, names, config.nats()).ensureAllPatiently();
+        run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
+        dispatcher = connection.createDispatcher();
+        ConsumerContext ctx = Retry.within(Provisioner.START_PATIENCE, "creating the receipts consumer",
+                () -> connection.getStreamContext(names.receiptsStream()).createOrUpdateConsumer(ConsumerConfiguration.builder()
+                .durable(names.verifierConsumer())
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(Duration.ofSeconds(60))
+                .maxAckPending(10_000)
+                .numReplicas(config.nats().replicas())
+                .build()));
+        receiptsConsumer = ctx.consume(ConsumeOptions.builder().batchSize(200).build(), dispatcher, this::onReceipts);
+        KeyValue marks = connection.keyValue(names.marksBucket());
+        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
+        reporter = Executors.newSingleThreadScheduledExecutor(new NamedThreads(name(), "report"));
+        long interval = config.verifier().reportInterval().toMillis();
+        reporter.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+        LOG.infof("verifier started: %d partitions, %d producers, validation window %s", config.partitions().count(),
+                config.producer().count(), config.verifier().validationWindow());
+    }
+
+    private void registerGauges() {
+        if (registry.find("natsoak_verifier_gaps").gauge() == null) {
+            Gauge.builder("natsoak_verifier_gaps", this, s -> s.metric(Report::gaps)).register(registry);
+            Gauge.builder("natsoak_verifier_in_flight", this, s -> s.metric(Report::inFlight)).register(registry);
+            Gauge.builder("natsoak_verifier_verified", this, s -> s.metric(Report::verified)).register(registry);
+            Gauge.builder("natsoak_verifier_published", this, s -> s.metric(Report::published)).register(registry);
+            Gauge.builder("natsoak_verifier_duplicates", this, s -> s.metric(r -> r.duplicates().redelivered()))
+                    .tag("class", "redelivered").register(registry);
+            Gauge.builder("natsoak_verifier_duplicates", this, s -> s.metric(r -> r.duplicates().unexplained()))
+                    .tag("class", "unexplained").register(registry);
+        }
+    }
+
+    private double metric(java.util.function.ToLongFunction<Report> f) {
+        Report r = report();
+        return r == null ? Double.NaN : f.applyAsLong(r);
+    }
+
+    private double elapsedSeconds() {
+        RunClock r = run;
+        if (r == null) {
+            return 0;
+        }
+        long end = Math.min(clock.millis(), r.endsAtMillis());
+        return Math.max(0, end - r.startedAtMillis()) / 1000.0;
+    }
+
+    private void onReceipts(Message msg) {
+        try {
+            verification.onBatch(ReceiptBatch.decode(msg.getData()));
+        } catch (MalformedMessageException e) {
+            LOG.warnf("ignoring a malformed receipt batch: %s", e.getMessage());
+        }
+        msg.ack();
+    }
+
+    private final class MarksWatcher implements KeyValueWatcher {
+        @Override
+        public void watch(KeyValueEntry entry) {
+            if (entry.getOperation() != KeyValueOperation.PUT || entry.getValue() == null) {
+                return;
+            }
+            try {
+                verification.onMarks(Json.read(entry.getValue(), ProducerMarks.class));
+            } catch (MalformedMessageException e) {
+                LOG.warnf("ignoring malformed producer marks under %s: %s", entry.getKey(), e.getMessage());
+            }
+        }
+
+        @Override
+        public void endOfData() {
+            // Marks already in the bucket have been read; later puts keep arriving.
+        }
+    }
+
+    /** Reporter thread: expire, log progress, decide the verdict when the run is over. */
+    private void tick() {
+        try {
+            Verification v = verification;
+            v.expire();
+            Report live = v.report(config.runId(), elapsedSeconds(), false);
+            if (finalReport != null) {
+                return;
+            }
+            LOG.infof("progress: %s published %d verified %d in-flight %d gaps %d duplicates %d/%d (redelivered/unexplained) %.0f msg/s",
+                    format(live.durationSeconds()), live.published(), live.verified(), live.inFlight(), live.gaps(),
+                    live.duplicates().redelivered(), live.duplicates().unexplained(), live.throughputPerSecond());
+            long now = clock.millis();
+            if (run.timed() && now >= run.endsAtMillis()) {
+                boolean settled = v.producersDone() && v.inFlight() == 0;
+                long patience = 2 * config.verifier().validationWindow().toMillis();
+                if (settled || now >= run.endsAtMillis() + patience) {
+                    decide();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "verifier report tick failed; will try again");
+        }
+    }
+
+    private synchronized void decide() {
+        if (finalReport != null) {
+            return;
+        }
+        Verification v = verification;
+        v.finish();
+        Report report = v.report(config.runId(), elapsedSeconds(), true);
+        finalReport = report;
+        LOG.infof("VERDICT %s%s", report.verdict(), report.reasons().isEmpty() ? "" : ": " + String.join("; ", report.reasons()));
+        config.verifier().reportFile().ifPresent(file -> write(report, Path.of(file)));
+        verdict.complete(report);
+        onVerdict.accept(report);
+    }
+
+    private static void write(Report report, Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, Json.pretty(report));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.errorf("cannot write the report to %s: %s", file, e.getMessage());
+        }
+    }
+
+    @Override
+    protected void doStop() {
+        if (reporter != null) {
+            reporter.shutdownNow();
+            try {
+                reporter.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reporter = null;
+        }
+        if (finalReport == null && verification != null && run != null) {
+            awaitSettled();
+            decide();
+        }
+        if (receiptsConsumer != null) {
+            try {
+                receiptsConsumer.close();
+            } catch (Exception e) {
+                LOG.debugf("closing receipts consumer: %s", e);
+            }
+            receiptsConsumer = null;
+        }
+        if (marksWatch != null) {
+            marksWatch.unsubscribe();
+            marksWatch = null;
+        }
+        if (connection != null) {
+            if (dispatcher != null) {
+                connection.closeDispatcher(dispatcher);
+                dispatcher = null;
+            }
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            connection = null;
+        }
+    }
+
+    /** Stopped before the verdict (Ctrl-C, or a run without duration): give in-flight messages one window to land. */
+    private void awaitSettled() {
+        long deadline = System.nanoTime() + config.verifier().validationWindow().toNanos();
+        Verification v = verification;
+        while (System.nanoTime() < deadline && !(v.producersDone() && v.inFlight() == 0)) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static String format(double seconds) {
+        long s = (long) seconds;
+        return String.format("%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+}

@@ -1,0 +1,146 @@
+package io.natsoak.testing;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+import io.natsoak.local.NatsCluster;
+
+/**
+ * Starts one real nats-server JetStream cluster per test class (fresh store dirs under
+ * {@code target/nats-clusters/<TestClass>-<random>}) and always tears it down in afterAll.
+ * <p>
+ * Usage: {@code @RegisterExtension static NatsClusterExtension nats = new NatsClusterExtension(3);} or
+ * {@code @ExtendWith(NatsClusterExtension.class)} (3 nodes). Test methods may declare parameters of type
+ * {@link NatsCluster} or {@link NatsClusterExtension}.
+ * <p>
+ * System properties: {@code natsoak.nats-server} (binary path or name, default {@code nats-server}),
+ * {@code natsoak.nats.keepData=true} keeps the cluster directory after the class.
+ * If nats-server cannot be found the class FAILS (it is not skipped).
+ */
+public class NatsClusterExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+
+    public static final String BINARY_PROPERTY = "natsoak.nats-server";
+    public static final String KEEP_DATA_PROPERTY = "natsoak.nats.keepData";
+
+    private static final String ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final int nodes;
+    private volatile NatsCluster cluster;
+    private volatile String ownerId;
+
+    /** 3-node cluster (used by {@code @ExtendWith}). */
+    public NatsClusterExtension() {
+        this(3);
+    }
+
+    public NatsClusterExtension(int nodes) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("nodes must be >= 1, got " + nodes);
+        }
+        this.nodes = nodes;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (cluster != null) {
+            return; // already started by an enclosing class (@Nested)
+        }
+        String configured = System.getProperty(BINARY_PROPERTY, "nats-server");
+        Optional<String> binary = NatsCluster.findBinary(configured);
+        if (binary.isEmpty()) {
+            throw new IllegalStateException("nats-server binary not found (configured '" + configured
+                    + "', searched PATH, /usr/sbin, /usr/local/bin, /usr/bin): install it with `apt-get install nats-server`"
+                    + " or set -D" + BINARY_PROPERTY + "=/path/to/nats-server");
+        }
+        String className = context.getTestClass().map(Class::getSimpleName).orElse("NatsCluster");
+        Path dir = projectDir().resolve("target").resolve("nats-clusters")
+                .resolve(className + "-" + randomAlnum(8).toLowerCase(Locale.ROOT));
+        NatsCluster c = new NatsCluster(binary.get(), dir, nodes, Boolean.getBoolean(KEEP_DATA_PROPERTY));
+        try {
+            c.start();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        cluster = c;
+        ownerId = context.getUniqueId();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        NatsCluster c = cluster;
+        if (c != null && context.getUniqueId().equals(ownerId)) {
+            cluster = null;
+            ownerId = null;
+            c.close();
+        }
+    }
+
+    /** The running cluster; only valid between beforeAll and afterAll. */
+    public NatsCluster cluster() {
+        NatsCluster c = cluster;
+        if (c == null) {
+            throw new IllegalStateException("NATS cluster not started (use it only inside tests of the class)");
+        }
+        return c;
+    }
+
+    /** Client URLs of all nodes. */
+    public List<String> urls() {
+        return cluster().clientUrls();
+    }
+
+    /**
+     * Unique name safe for NATS streams/consumers/subject tokens: {@code prefix + "_" + 8 random [A-Z0-9]}.
+     * Characters in the prefix that NATS names forbid ({@code . * > / \} and whitespace) become {@code _}.
+     */
+    public String uniqueName(String prefix) {
+        String p = prefix == null || prefix.isBlank() ? "T" : prefix.replaceAll("[.*>/\\\\\\s]", "_");
+        return p + "_" + randomAlnum(8);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext)
+            throws ParameterResolutionException {
+        Class<?> type = parameterContext.getParameter().getType();
+        return type == NatsCluster.class || type == NatsClusterExtension.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext)
+            throws ParameterResolutionException {
+        Class<?> type = parameterContext.getParameter().getType();
+        if (type == NatsClusterExtension.class) {
+            return this;
+        }
+        if (cluster == null) {
+            throw new ParameterResolutionException("NATS cluster not started");
+        }
+        return cluster;
+    }
+
+    private static Path projectDir() {
+        String basedir = System.getProperty("basedir");
+        return (basedir != null && !basedir.isBlank() ? Paths.get(basedir) : Paths.get("")).toAbsolutePath();
+    }
+
+    private static String randomAlnum(int len) {
+        StringBuilder sb = new StringBuilder(len);
+        for (int i = 0; i < len; i++) {
+            sb.append(ALNUM.charAt(RANDOM.nextInt(ALNUM.length())));
+        }
+        return sb.toString();
+    }
+}
