@@ -70,11 +70,24 @@ public final class ConfigLoader {
     private static SmallRyeConfigBuilder baseBuilder(Map<String, String> values, boolean withSystem) {
         SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
                 .withConverter(Duration.class, 200, new DurationConverter())
+                .withConverter(Boolean.class, 200, ConfigLoader::strictBoolean)
                 .withSources(new PropertiesConfigSource(values, "command line", CLI_ORDINAL));
         if (withSystem) {
             builder.addDefaultSources();
         }
         return builder;
+    }
+
+    /** SmallRye reads any word but "true" as false; a typo such as "ture" must not silently mean false. */
+    private static Boolean strictBoolean(String value) {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("true")) {
+            return Boolean.TRUE;
+        }
+        if (v.equals("false")) {
+            return Boolean.FALSE;
+        }
+        throw new IllegalArgumentException("Expected true or false, got \"" + value + "\"");
     }
 
     private static String describe(ConfigValidationException e) {

@@ -433,7 +433,7 @@ public final class NatsCluster implements AutoCloseable {
     }
 
     private void launch(Node n) {
-        ProcessBuilder pb = new ProcessBuilder(resolvedBinary, "-c", n.config.toString())
+        ProcessBuilder pb = new ProcessBuilder(Detached.command(List.of(resolvedBinary, "-c", n.config.toString())))
                 .directory(n.dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile()));

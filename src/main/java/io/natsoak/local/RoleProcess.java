@@ -73,7 +73,7 @@ public final class RoleProcess {
         if (process != null && process.isAlive()) {
             return;
         }
-        process = new ProcessBuilder(command)
+        process = new ProcessBuilder(Detached.command(command))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
