@@ -43,7 +43,8 @@ import java.util.function.Consumer;
 /**
  * Consumes receipts and producer marks, keeps the {@link Verification}, logs progress and, at
  * the end of the run, decides the verdict: once every producer has reported its last message and
- * nothing is in flight, or at the latest two validation windows after the end of the run.
+ * nothing is in flight, or, when something stays missing, once no receipt has arrived for a whole
+ * validation window after the end of the run.
  */
 public final class VerifierService extends GuardedComponent {
 
@@ -59,6 +60,8 @@ public final class VerifierService extends GuardedComponent {
     private volatile Report finalReport;
     private final CompletableFuture<Report> verdict = new CompletableFuture<>();
     private RunClock run;
+    /** When the last receipt batch arrived (or the verifier started). */
+    private volatile long lastArrivalMillis;
     private Connection connection;
     private Dispatcher dispatcher;
     private MessageConsumer receiptsConsumer;
@@ -96,6 +99,7 @@ public final class VerifierService extends GuardedComponent {
         verification = new Verification(config.partitions().count(), config.producer().count(), config.verifier().validationWindow(),
                 System::nanoTime);
         registerGauges();
+        lastArrivalMillis = clock.millis();
         connection = NatsConnections.connect(config.nats(), instance + "-verifier", null, Duration.ofMinutes(2));
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
@@ -146,6 +150,7 @@ public final class VerifierService extends GuardedComponent {
     }
 
     private void onReceipts(Message msg) {
+        lastArrivalMillis = clock.millis();
         try {
             verification.onBatch(ReceiptBatch.decode(msg.getData()));
         } catch (MalformedMessageException e) {
@@ -188,14 +193,22 @@ public final class VerifierService extends GuardedComponent {
             long now = clock.millis();
             if (run.timed() && now >= run.endsAtMillis()) {
                 boolean settled = v.producersDone() && v.inFlight() == 0;
-                long patience = 2 * config.verifier().validationWindow().toMillis();
-                if (settled || now >= run.endsAtMillis() + patience) {
+                if (settled || quietForAWindow(now)) {
                     decide();
                 }
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "verifier report tick failed; will try again");
         }
+    }
+
+    /**
+     * The run is over but something is missing: decide once nothing has arrived for a whole
+     * validation window (a verifier that starts late first catches up with the backlog).
+     */
+    private boolean quietForAWindow(long nowMillis) {
+        long window = config.verifier().validationWindow().toMillis();
+        return nowMillis - lastArrivalMillis >= window && nowMillis >= run.endsAtMillis() + window;
     }
 
     private synchronized void decide() {
