@@ -52,8 +52,7 @@ public final class ConfigValidator {
         range(p, "natsoak.worker.receipt-batch-size", worker.receiptBatchSize(), 1, 10_000);
         strictlyPositive(p, "natsoak.worker.receipt-linger", worker.receiptLinger());
         strictlyPositive(p, "natsoak.worker.commit-interval", worker.commitInterval());
-        range(p, "natsoak.worker.max-ack-pending", worker.maxAckPending(), 1, 100_000);
-        strictlyPositive(p, "natsoak.worker.ack-wait", worker.ackWait());
+        range(p, "natsoak.worker.max-pending", worker.maxPending(), 1, 10_000_000);
 
         strictlyPositive(p, "natsoak.verifier.validation-window", c.verifier().validationWindow());
         strictlyPositive(p, "natsoak.verifier.report-interval", c.verifier().reportInterval());

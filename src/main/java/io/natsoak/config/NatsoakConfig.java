@@ -124,13 +124,9 @@ public interface NatsoakConfig {
         @WithDefault("1s")
         Duration commitInterval();
 
-        /** Unacknowledged messages one partition may have outstanding (back-pressure). */
-        @WithDefault("512")
-        int maxAckPending();
-
-        /** JetStream redelivers a message not acknowledged within this time. */
-        @WithDefault("60s")
-        Duration ackWait();
+        /** Messages a worker holds between delivery and receipt before it stops pulling (back-pressure). */
+        @WithDefault("20000")
+        int maxPending();
     }
 
     interface Verifier {

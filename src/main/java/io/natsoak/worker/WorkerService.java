@@ -15,7 +15,7 @@ import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
+import io.nats.client.OrderedConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -23,11 +23,9 @@ import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.PublishOptions;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.StorageType;
+import io.nats.client.api.OrderedConsumerConfiguration;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -47,19 +45,21 @@ import java.util.stream.IntStream;
  * acknowledges the data and commits each partition's position.
  * <p>
  * Consumption model (see docs/architecture.md): the data stream has limits retention; each
- * partition is read by a cheap consumer (R1, memory, named per owner incarnation, removed by
- * the server when idle) that starts after the partition's position committed in NATS KV. A
- * partition's progress therefore belongs to the partition and survives any owner's crash.
+ * partition is read by an ordered consumer (R1, memory, ephemeral: cheap at 1,500 partitions)
+ * that starts after the partition's position committed in NATS KV. A partition's progress
+ * therefore belongs to the partition and survives any owner's crash; consumers themselves are
+ * disposable.
  * <p>
- * Ordering of effects for one message: receipt stored (PubAck) -> data acked -> position
- * committed. A crash anywhere in between causes replays that the next owner marks as possible
- * redeliveries, never a false loss.
+ * Ordering of effects for one message: receipt stored (PubAck) -> position committed. A crash
+ * in between causes replays that the next owner marks as possible redeliveries, never a false
+ * loss.
  */
 public final class WorkerService extends GuardedComponent {
 
     private static final Logger LOG = Logger.getLogger(WorkerService.class);
-    /** The server deletes a dead owner's consumer after this long without pulls. */
-    private static final Duration CONSUMER_INACTIVE_THRESHOLD = Duration.ofSeconds(30);
+    private static final int PULL_BATCH = 256;
+    /** Short pulls mean frequent heartbeats, so a dead consumer is noticed and recreated within seconds. */
+    private static final Duration PULL_EXPIRES = Duration.ofSeconds(5);
     private static final int NO_MESSAGE_FOUND = 10037;
     private static final Duration STOP_PULL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
@@ -160,29 +160,33 @@ public final class WorkerService extends GuardedComponent {
         }
     }
 
+    /**
+     * An ordered consumer (R1, memory, ephemeral) from the committed position. jnats recreates it
+     * by itself, from the last delivered sequence, when its server dies or heartbeats stop, so a
+     * NATS node failure neither stalls the partition nor redelivers anything.
+     */
     private MessageConsumer consume(PartitionState state) throws Exception {
-        ConsumerConfiguration cc = ConsumerConfiguration.builder()
-                .name("w" + state.partition + "-" + incarnation.substring(incarnation.length() - 8))
+        OrderedConsumerConfiguration cc = new OrderedConsumerConfiguration()
                 .filterSubject(names.dataSubject(state.partition))
                 .deliverPolicy(DeliverPolicy.ByStartSequence)
                 .startSequence(state.committed + 1)
-                .ackPolicy(AckPolicy.Explicit)
-                .ackWait(config.worker().ackWait())
-                .maxAckPending(config.worker().maxAckPending())
-                .numReplicas(1)
-                .memStorage(true)
-                .inactiveThreshold(CONSUMER_INACTIVE_THRESHOLD)
-                .build();
-        ConsumerContext ctx = connection.getStreamContext(names.dataStream()).createOrUpdateConsumer(cc);
-        state.consumerName = ctx.getConsumerName();
-        ConsumeOptions options = ConsumeOptions.builder().batchSize(Math.min(config.worker().maxAckPending(), 256)).build();
-        return ctx.consume(options, dispatcher, msg -> onMessage(state, msg));
+                .consumerNamePrefix("w" + state.partition);
+        OrderedConsumerContext ctx = connection.getStreamContext(names.dataStream()).createOrderedConsumer(cc);
+        ConsumeOptions options = ConsumeOptions.builder().batchSize(PULL_BATCH).expiresIn(PULL_EXPIRES.toMillis()).build();
+        MessageConsumer consumer = ctx.consume(options, dispatcher, msg -> onMessage(state, msg));
+        state.consumer = consumer;
+        return consumer;
     }
 
     /** Runs on the dispatcher thread (one for all partitions): no locking of partition state needed. */
     private void onMessage(PartitionState state, Message msg) {
         if (!msg.isJetStream()) {
             return;
+        }
+        // Back-pressure: while the flusher is behind (a receipts-stream failover), stop taking
+        // messages; the pull stalls and nothing piles up in memory.
+        while (queue.size() >= config.worker().maxPending() && !draining && !Thread.currentThread().isInterrupted()) {
+            sleepQuietly(1);
         }
         long streamSeq = msg.metaData().streamSequence();
         int delivered = (int) msg.metaData().deliveredCount();
@@ -268,7 +272,6 @@ public final class WorkerService extends GuardedComponent {
             receiptBatches.increment();
         }
         for (PendingMessage m : batch) {
-            m.message().ack();
             PartitionState state = partitions[m.partition()];
             if (m.streamSequence() > state.processed) {
                 state.processed = m.streamSequence();
@@ -341,15 +344,20 @@ public final class WorkerService extends GuardedComponent {
         }
         commit(flushed);
         for (MessageConsumer consumer : consumers) {
+            String serverName = consumer.getConsumerName();
             try {
                 consumer.close();
+                if (connection != null && serverName != null) {
+                    // Ephemeral consumers also expire by themselves; deleting them now keeps a
+                    // restart-heavy soak from accumulating idle consumers on the servers.
+                    connection.jetStreamManagement().deleteConsumer(names.dataStream(), serverName);
+                }
             } catch (Exception e) {
-                LOG.debugf("closing consumer: %s", e);
+                LOG.debugf("consumer %s not deleted (%s); the server removes it when idle", serverName, e);
             }
         }
         consumers.clear();
         if (connection != null) {
-            deleteConsumers();
             if (dispatcher != null) {
                 connection.closeDispatcher(dispatcher);
                 dispatcher = null;
@@ -364,27 +372,6 @@ public final class WorkerService extends GuardedComponent {
         queue.clear();
         partitions = null;
         LOG.infof("worker %s stopped (%s)", instance, flushed ? "everything flushed and committed" : "with unflushed messages; they will be redelivered");
-    }
-
-    private void deleteConsumers() {
-        if (partitions == null) {
-            return;
-        }
-        try {
-            var jsm = connection.jetStreamManagement();
-            for (int p : mine) {
-                PartitionState state = partitions[p];
-                if (state != null && state.consumerName != null) {
-                    try {
-                        jsm.deleteConsumer(names.dataStream(), state.consumerName);
-                    } catch (Exception e) {
-                        LOG.debugf("consumer %s not deleted (%s); the server removes it when idle", state.consumerName, e);
-                    }
-                }
-            }
-        } catch (Exception e) {
-            LOG.debugf("consumers not deleted (%s); the server removes them when idle", e);
-        }
     }
 
     private static void sleepQuietly(long millis) {
@@ -405,7 +392,7 @@ public final class WorkerService extends GuardedComponent {
         volatile long processed;
         /** Dispatcher thread only. */
         long lastReadyAt;
-        volatile String consumerName;
+        volatile MessageConsumer consumer;
 
         PartitionState(int partition, long committed, long replayUntil) {
             this.partition = partition;

@@ -1,0 +1,126 @@
+package io.natsoak.local;
+
+import io.natsoak.nats.Names;
+import io.natsoak.testing.ProcessSoak;
+import io.natsoak.verifier.Report;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.api.StreamInfo;
+import io.nats.client.api.StreamInfoOptions;
+import io.nats.client.api.Subject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Real crashes of real processes: every role runs as its own OS process of the packaged
+ * application, as in Kubernetes, and is killed with SIGKILL (nothing runs on the way out).
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class FaultScenarioIT {
+
+    private static ProcessSoak soak(String name) {
+        return new ProcessSoak(name)
+                .set("natsoak.partitions.count", "8").set("natsoak.partitions.rate", "15")
+                .set("natsoak.producer.count", "2").set("natsoak.worker.count", "2")
+                .set("natsoak.duration", "30s").set("natsoak.verifier.validation-window", "10s")
+                // Positions are committed rarely, so a killed worker certainly leaves processed,
+                // uncommitted messages behind: they must come back as redeliveries, not duplicates.
+                .set("natsoak.worker.commit-interval", "5s");
+    }
+
+    @Test
+    void aWorkerKilledWithSigkillLosesNothingAndItsReplaysCountAsRedeliveries() throws Exception {
+        try (LocalTopology t = soak("workerkill").topology()) {
+            t.start();
+            awaitVerifying(t, 300);
+            RoleProcess victim = t.workers().get(0);
+            victim.kill();
+            assertThat(victim.isAlive()).isFalse();
+            Thread.sleep(2_000);
+            victim.start();
+            Report r = awaitFinal(t);
+            assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo("PASS");
+            assertThat(r.gaps()).isZero();
+            assertThat(r.duplicates().unexplained()).isZero();
+            assertThat(r.duplicates().redelivered()).as("replayed after the kill").isPositive();
+            assertThat(r.verified()).isEqualTo(r.published());
+        }
+    }
+
+    @Test
+    void killingTheDataStreamLeadersServerLosesNothingAndSkipsNoSequence() throws Exception {
+        ProcessSoak spec = soak("leaderkill");
+        try (LocalTopology t = spec.topology()) {
+            t.start();
+            awaitVerifying(t, 300);
+            String runId = t.liveReport().orElseThrow().runId();
+            Names names = new Names(runId);
+            int leader = leaderNode(t, names);
+            t.cluster().kill(leader);
+            Thread.sleep(10_000);
+            t.cluster().restart(leader);
+            Report r = awaitFinal(t);
+            assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo("PASS");
+            assertThat(r.gaps()).isZero();
+            assertThat(r.duplicates().unexplained()).isZero();
+            assertThat(r.verified()).isEqualTo(r.published());
+            assertEverySubjectHoldsExactlyItsSequences(t, names, 8);
+        }
+    }
+
+    @Test
+    void aProducerKilledWithSigkillResumesWithoutFalseGapsOrDuplicates() throws Exception {
+        try (LocalTopology t = soak("producerkill").topology()) {
+            t.start();
+            awaitVerifying(t, 300);
+            RoleProcess victim = t.producers().get(1);
+            victim.kill();
+            Thread.sleep(2_000);
+            victim.start();
+            Report r = awaitFinal(t);
+            assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo("PASS");
+            assertThat(r.gaps()).isZero();
+            assertThat(r.duplicates()).isEqualTo(new Report.Duplicates(0, 0));
+            assertThat(r.verified()).isEqualTo(r.published());
+            assertEverySubjectHoldsExactlyItsSequences(t, new Names(r.runId()), 8);
+        }
+    }
+
+    private static void awaitVerifying(LocalTopology t, long verified) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> t.liveReport().map(Report::verified).orElse(0L) >= verified);
+    }
+
+    /** The verifier exits by itself with its verdict at the end of the timed run. */
+    private static Report awaitFinal(LocalTopology t) {
+        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> !t.verifier().isAlive());
+        return t.finalReport().orElseThrow(() -> new AssertionError("no final report; see " + t.verifier().log()));
+    }
+
+    private static int leaderNode(LocalTopology t, Names names) throws Exception {
+        try (Connection c = Nats.connect(t.cluster().clientUrl(0))) {
+            String leader = c.jetStreamManagement().getStreamInfo(names.dataStream()).getClusterInfo().getLeader();
+            return Integer.parseInt(leader.substring(1));
+        }
+    }
+
+    private static void assertEverySubjectHoldsExactlyItsSequences(LocalTopology t, Names names, int partitions) throws Exception {
+        try (Connection c = Nats.connect(String.join(",", t.cluster().clientUrls()))) {
+            var jsm = c.jetStreamManagement();
+            StreamInfo info = jsm.getStreamInfo(names.dataStream(), StreamInfoOptions.allSubjects());
+            for (int p = 0; p < partitions; p++) {
+                String subject = names.dataSubject(p);
+                long count = info.getStreamState().getSubjects().stream().filter(s -> s.getName().equals(subject))
+                        .mapToLong(Subject::getCount).sum();
+                long last = io.natsoak.model.Envelope.decode(jsm.getLastMessage(names.dataStream(), subject).getData()).sequence();
+                assertThat(count).as("partition %d: stored messages == last sequence (none skipped, none twice)", p).isEqualTo(last);
+            }
+        }
+    }
+}
