@@ -1,0 +1,98 @@
+package io.natsoak.cli;
+
+import io.natsoak.model.Json;
+import io.natsoak.verifier.Report;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The packaged application's command line, as users run it: exit codes, one-line errors, a whole local soak. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class CommandLineIT {
+
+    record Run(int exitCode, String stdout, String stderr) {
+    }
+
+    static Run natsoak(String... args) throws IOException, InterruptedException {
+        Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("natsoak-out", ".txt");
+        Path err = Files.createTempFile("natsoak-err", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(4, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("natsoak " + String.join(" ", args) + " did not finish");
+        }
+        Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        Files.delete(out);
+        Files.delete(err);
+        return run;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "local --profile nosuch|natsoak: natsoak.preset: \"nosuch\" is not a preset; allowed: quick, chaos-test, dev, realistic, stress, extreme",
+            "local -Dnatsoak.partitions.count=lots|natsoak: natsoak.partitions.count: \"lots\" is not valid; allowed: a whole number",
+            "local -Dnatsoak.partitons.count=3|natsoak: natsoak.partitons.count: unknown setting; see './natsoak settings' for the known ones",
+            "local --duration soon|natsoak: natsoak.duration: \"soon\" is not valid; allowed: a duration such as 500ms, 30s, 2m, 8h",
+            "run boss|natsoak: natsoak.role: \"boss\" is not valid; allowed: one of producer, worker, verifier, chaos, local",
+            "run worker -Dnatsoak.worker.index=9|natsoak: natsoak.worker.index: 9 is not valid; allowed: -1 to 2",
+            "local --no-such-option|natsoak: Unknown option: '--no-such-option' (see --help)",
+    })
+    void badInputExitsWithCodeTwoAndOneLine(String args, String expected) throws Exception {
+        Run run = natsoak(args.split(" "));
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.stderr().strip()).isEqualTo(expected);
+        assertThat(run.stdout()).isEmpty();
+    }
+
+    @Test
+    void helpExplainsEveryCommand() throws Exception {
+        Run run = natsoak("--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.stdout()).contains("local", "run", "settings", "Exit codes");
+        Run local = natsoak("local", "--help");
+        assertThat(local.stdout()).contains("--profile", "--duration", "--report", "-D");
+    }
+
+    @Test
+    void aQuickLocalSoakPassesAndWritesTheReport() throws Exception {
+        Path report = Files.createTempDirectory("natsoak-report").resolve("r.json");
+        Run run = natsoak("local", "--profile", "quick", "--duration", "20s", "--report", report.toString(),
+                "-Dnatsoak.verifier.validation-window=10s", "-Dnatsoak.local.progress-interval=2s");
+        assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+        assertThat(run.stdout()).contains("VERDICT PASS").contains("threads/RSS producer 2x");
+        String json = Files.readString(report);
+        for (String field : List.of("verdict", "reasons", "durationSeconds", "published", "received", "verified", "gaps", "duplicates",
+                "redelivered", "unexplained", "partitions", "inFlight", "throughputPerSecond", "latencyMillis", "p50", "p99", "max")) {
+            assertThat(json).contains("\"" + field + "\"");
+        }
+        Report r = Json.MAPPER.readValue(json, Report.class);
+        assertThat(r.verdict()).isEqualTo("PASS");
+        assertThat(r.published()).isPositive().isEqualTo(r.verified());
+        assertThat(r.partitions()).isEqualTo(10);
+        assertNoProcessLeftBehind(report.getParent());
+    }
+
+    private static void assertNoProcessLeftBehind(Path unused) {
+        long self = ProcessHandle.current().pid();
+        List<String> leftovers = ProcessHandle.allProcesses()
+                .filter(h -> h.pid() != self)
+                .map(h -> h.info().commandLine().orElse(""))
+                .filter(cmd -> cmd.contains("natsoak-") && (cmd.contains("nats-server") || cmd.contains("quarkus-run.jar")))
+                .toList();
+        assertThat(leftovers).isEmpty();
+    }
+}
