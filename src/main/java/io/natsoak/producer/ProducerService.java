@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Envelope;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
@@ -93,9 +94,9 @@ public final class ProducerService extends GuardedComponent {
                 .filter(p -> p % config.producer().count() == index).toArray();
         this.registry = registry;
         this.clock = clock;
-        this.publishedCounter = registry.counter("natsoak_producer_published_total");
-        this.retriesCounter = registry.counter("natsoak_producer_publish_retries_total");
-        this.skippedTicks = registry.counter("natsoak_producer_skipped_total");
+        this.publishedCounter = registry.counter(MetricNames.PRODUCER_PUBLISHED);
+        this.retriesCounter = registry.counter(MetricNames.PRODUCER_PUBLISH_RETRIES);
+        this.skippedTicks = registry.counter(MetricNames.PRODUCER_SKIPPED);
     }
 
     /** The partitions this producer owns (p mod producers == index). */

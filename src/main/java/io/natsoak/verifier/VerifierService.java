@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
@@ -123,15 +124,15 @@ public final class VerifierService extends GuardedComponent {
     }
 
     private void registerGauges() {
-        if (registry.find("natsoak_verifier_gaps").gauge() == null) {
-            Gauge.builder("natsoak_verifier_gaps", this, s -> s.metric(Report::gaps)).register(registry);
-            Gauge.builder("natsoak_verifier_in_flight", this, s -> s.metric(Report::inFlight)).register(registry);
-            Gauge.builder("natsoak_verifier_verified", this, s -> s.metric(Report::verified)).register(registry);
-            Gauge.builder("natsoak_verifier_published", this, s -> s.metric(Report::published)).register(registry);
-            Gauge.builder("natsoak_verifier_duplicates", this, s -> s.metric(r -> r.duplicates().redelivered()))
-                    .tag("class", "redelivered").register(registry);
-            Gauge.builder("natsoak_verifier_duplicates", this, s -> s.metric(r -> r.duplicates().unexplained()))
-                    .tag("class", "unexplained").register(registry);
+        if (registry.find(MetricNames.VERIFIER_GAPS).gauge() == null) {
+            Gauge.builder(MetricNames.VERIFIER_GAPS, this, s -> s.metric(Report::gaps)).register(registry);
+            Gauge.builder(MetricNames.VERIFIER_IN_FLIGHT, this, s -> s.metric(Report::inFlight)).register(registry);
+            Gauge.builder(MetricNames.VERIFIER_VERIFIED, this, s -> s.metric(Report::verified)).register(registry);
+            Gauge.builder(MetricNames.VERIFIER_PUBLISHED, this, s -> s.metric(Report::published)).register(registry);
+            Gauge.builder(MetricNames.VERIFIER_DUPLICATES, this, s -> s.metric(r -> r.duplicates().redelivered()))
+                    .tag(MetricNames.TAG_DUPLICATE_CLASS, "redelivered").register(registry);
+            Gauge.builder(MetricNames.VERIFIER_DUPLICATES, this, s -> s.metric(r -> r.duplicates().unexplained()))
+                    .tag(MetricNames.TAG_DUPLICATE_CLASS, "unexplained").register(registry);
         }
     }
 

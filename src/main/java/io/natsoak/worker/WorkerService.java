@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Envelope;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.Receipt;
@@ -96,11 +97,11 @@ public final class WorkerService extends GuardedComponent {
         this.mine = IntStream.range(0, config.partitions().count()).filter(p -> p % config.worker().count() == index).toArray();
         this.clock = clock;
         this.instance = config.instance().orElse("worker-" + index);
-        this.processedCounter = registry.counter("natsoak_worker_processed_total");
-        this.replayedCounter = registry.counter("natsoak_worker_replayed_total");
-        this.malformedCounter = registry.counter("natsoak_worker_malformed_total");
-        this.receiptBatches = registry.counter("natsoak_worker_receipt_batches_total");
-        this.receiptRetries = registry.counter("natsoak_worker_receipt_retries_total");
+        this.processedCounter = registry.counter(MetricNames.WORKER_PROCESSED);
+        this.replayedCounter = registry.counter(MetricNames.WORKER_REPLAYED);
+        this.malformedCounter = registry.counter(MetricNames.WORKER_MALFORMED);
+        this.receiptBatches = registry.counter(MetricNames.WORKER_RECEIPT_BATCHES);
+        this.receiptRetries = registry.counter(MetricNames.WORKER_RECEIPT_RETRIES);
     }
 
     public int[] partitions() {
