@@ -3,7 +3,11 @@ package io.natsoak.app;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.control.ControlServer;
+import io.natsoak.control.LeakCanary;
 import io.natsoak.lifecycle.Component;
+import io.natsoak.lifecycle.GuardedComponent;
+import io.natsoak.metrics.ProcessMetrics;
 import io.natsoak.producer.ProducerService;
 import io.natsoak.verifier.Report;
 import io.natsoak.verifier.VerifierService;
@@ -17,6 +21,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,10 +38,13 @@ public class RoleStarter {
 
     private volatile Component component;
     private volatile VerifierService verifier;
+    private volatile ControlServer control;
+    private volatile LeakCanary canary;
 
     void onStart(@Observes StartupEvent event) {
         NatsoakConfig config = ConfigLoader.load(Map.of());
         Identity id = Identity.of(config);
+        new ProcessMetrics().bindTo(registry);
         Clock clock = Clock.systemUTC();
         config.local().parentPid().flatMap(ProcessHandle::of).ifPresent(parent -> parent.onExit().thenRun(() -> {
             LOG.warn("the launcher is gone; exiting");
@@ -54,8 +62,14 @@ public class RoleStarter {
             return;
         }
         component = c;
+        canary = new LeakCanary(config.control().leakCanary());
         try {
             c.start();
+            if (config.control().enabled() && c instanceof GuardedComponent guarded) {
+                control = new ControlServer(config, id.role().name().toLowerCase(Locale.ROOT), id.instance(), Map.of(c.name(), guarded),
+                        canary, registry);
+                control.start();
+            }
         } catch (Exception e) {
             LOG.errorf("%s %s cannot start: %s", id.role(), id.instance(), e);
             Quarkus.asyncExit(START_FAILED);
@@ -69,6 +83,18 @@ public class RoleStarter {
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        ControlServer cs = control;
+        if (cs != null) {
+            cs.stop();
+        }
+        LeakCanary lc = canary;
+        if (lc != null) {
+            lc.end();
+        }
+        VerifierService v = verifier;
+        if (v != null) {
+            v.concludeNow();
+        }
         Component c = component;
         if (c != null) {
             c.stop();

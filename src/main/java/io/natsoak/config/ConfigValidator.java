@@ -80,6 +80,7 @@ public final class ConfigValidator {
         }
         strictlyPositive(p, "natsoak.nats.request-timeout", nats.requestTimeout());
 
+        range(p, "natsoak.control.max-message-bytes", c.control().maxMessageBytes(), 256, 1024 * 1024);
         range(p, "natsoak.local.nodes", c.local().nodes(), 1, 5);
         strictlyPositive(p, "natsoak.local.progress-interval", c.local().progressInterval());
         if (c.local().nodes() < nats.replicas() && c.role() == Role.LOCAL) {

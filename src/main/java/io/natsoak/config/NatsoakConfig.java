@@ -50,6 +50,22 @@ public interface NatsoakConfig {
 
     Local local();
 
+    Control control();
+
+    interface Control {
+        /** Answer commands on the control subjects (status, restart, stop, start, disconnect, threaddump, gc, leak). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Allow the leak canary: deliberately leaking threads and memory to prove the alerts fire. Off unless set. */
+        @WithDefault("false")
+        boolean leakCanary();
+
+        /** Largest control message accepted; larger ones get an error reply. */
+        @WithDefault("65536")
+        int maxMessageBytes();
+    }
+
     interface Partitions {
         /** Number of partitions (subjects) in the data stream. */
         @WithDefault("10")

@@ -17,6 +17,7 @@ public abstract class GuardedComponent implements Component {
     private final String name;
     private final Object lifecycleLock = new Object();
     private volatile State state = State.STOPPED;
+    private volatile boolean aborting;
     private final AtomicLong ignoredStarts = new AtomicLong();
 
     protected GuardedComponent(String name) {
@@ -58,6 +59,38 @@ public abstract class GuardedComponent implements Component {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Stops without draining: the NATS connection is dropped first (as a network cut would),
+     * then everything is released. What was in flight is not flushed; it is replayed by the
+     * next owner. Used by the control plane's {@code disconnect}.
+     */
+    public final void abort() {
+        synchronized (lifecycleLock) {
+            if (state == State.STOPPED) {
+                return;
+            }
+            aborting = true;
+            state = State.STOPPING;
+            try {
+                dropConnection();
+            } catch (RuntimeException e) {
+                LOG.debugf("%s: dropping the connection: %s", name, e);
+            }
+            safeStop();
+            aborting = false;
+            state = State.STOPPED;
+        }
+    }
+
+    /** True while {@link #abort()} runs: {@link #doStop()} must not wait for anything NATS would have to answer. */
+    protected final boolean aborting() {
+        return aborting;
+    }
+
+    /** Closes the component's NATS connection at once; {@link #abort()} calls it before {@link #doStop()}. */
+    protected void dropConnection() {
     }
 
     @Override

@@ -10,9 +10,11 @@ final class LoggingErrorListener implements ErrorListener {
 
     private static final Logger LOG = Logger.getLogger(LoggingErrorListener.class);
     private final String name;
+    private final Runnable onSlowConsumer;
 
-    LoggingErrorListener(String name) {
+    LoggingErrorListener(String name, Runnable onSlowConsumer) {
         this.name = name;
+        this.onSlowConsumer = onSlowConsumer;
     }
 
     @Override
@@ -28,5 +30,6 @@ final class LoggingErrorListener implements ErrorListener {
     @Override
     public void slowConsumerDetected(Connection conn, Consumer consumer) {
         LOG.warnf("%s: slow consumer detected", name);
+        onSlowConsumer.run();
     }
 }

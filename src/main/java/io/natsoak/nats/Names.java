@@ -47,6 +47,16 @@ public record Names(String runId) {
         return "verifier";
     }
 
+    /** Commands for one instance of a role. */
+    public String controlSubject(String role, String instance) {
+        return "natsoak." + runId + ".control." + role + "." + instance;
+    }
+
+    /** Commands for every instance of a role (request/reply: each instance answers). */
+    public String controlSubject(String role) {
+        return "natsoak." + runId + ".control." + role;
+    }
+
     public static String positionKey(int partition) {
         return "p." + partition;
     }

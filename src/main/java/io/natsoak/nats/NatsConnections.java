@@ -24,13 +24,18 @@ public final class NatsConnections {
     }
 
     public static Options options(NatsoakConfig.Nats nats, String name, ConnectionListener listener) {
+        return options(nats, name, listener, () -> { });
+    }
+
+    /** @param onSlowConsumer called when the server reports this client as a slow consumer */
+    public static Options options(NatsoakConfig.Nats nats, String name, ConnectionListener listener, Runnable onSlowConsumer) {
         Options.Builder b = new Options.Builder()
                 .servers(nats.urls().stream().map(String::strip).toArray(String[]::new))
                 .connectionName(name)
                 .maxReconnects(-1)
                 .reconnectWait(RECONNECT_WAIT)
                 .connectionTimeout(nats.requestTimeout())
-                .errorListener(new LoggingErrorListener(name));
+                .errorListener(new LoggingErrorListener(name, onSlowConsumer));
         if (listener != null) {
             b.connectionListener(listener);
         }

@@ -5,13 +5,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Envelope;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.nats.Names;
-import io.natsoak.nats.NatsConnections;
+import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
@@ -79,9 +80,10 @@ public final class ProducerService extends GuardedComponent {
     private AtomicLongArray acknowledged;
     private volatile boolean finished;
 
-    private Connection connection;
+    private volatile OwnedConnection link;
+    private volatile Connection connection;
     private Thread sendThread;
-    private ScheduledExecutorService marksExecutor;
+    private OwnedExecutor.Scheduler marksScheduler;
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
 
     public ProducerService(NatsoakConfig config, int index, MeterRegistry registry, Clock clock) {
@@ -126,7 +128,8 @@ public final class ProducerService extends GuardedComponent {
         inFlight = new InFlight[n];
         backlog = 0;
         producerSequence = 0;
-        connection = NatsConnections.connect(config.nats(), instanceName() + "-producer", null, Duration.ofMinutes(2));
+        link = OwnedConnection.open(config.nats(), name(), instanceName(), registry, Provisioner.START_PATIENCE);
+        connection = link.connection();
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         RunClock run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
         Retry.within(Provisioner.START_PATIENCE, "resuming sequences", () -> {
@@ -136,13 +139,21 @@ public final class ProducerService extends GuardedComponent {
         if (mine.length == 0) {
             LOG.warnf("producer %d owns no partitions (%d partitions, %d producers)", index, n, config.producer().count());
         }
-        marksExecutor = Executors.newSingleThreadScheduledExecutor(new NamedThreads(name(), "marks"));
+        marksScheduler = OwnedExecutor.scheduler(name(), "marks");
         long interval = config.producer().markInterval().toMillis();
-        marksExecutor.scheduleWithFixedDelay(() -> publishMarks(finished), interval, interval, TimeUnit.MILLISECONDS);
+        marksScheduler.executor().scheduleWithFixedDelay(() -> publishMarks(finished), interval, interval, TimeUnit.MILLISECONDS);
         sendThread = new NamedThreads(name(), "send").newThread(() -> sendLoop(run));
         sendThread.start();
         LOG.infof("producer %d started: %d partitions, %.1f msg/s, run ends %s", index, mine.length, myRate(),
                 run.timed() ? java.time.Instant.ofEpochMilli(run.endsAtMillis()) : "when stopped");
+    }
+
+    @Override
+    protected void dropConnection() {
+        OwnedConnection l = link;
+        if (l != null) {
+            l.close();
+        }
     }
 
     @Override
@@ -152,20 +163,20 @@ public final class ProducerService extends GuardedComponent {
             join(sendThread);
             sendThread = null;
         }
-        if (marksExecutor != null) {
-            marksExecutor.shutdownNow();
-            awaitTermination(marksExecutor);
-            marksExecutor = null;
+        if (marksScheduler != null) {
+            marksScheduler.close();
+            marksScheduler = null;
         }
         if (connection != null) {
             // Whatever the reason for stopping, nothing more comes from this incarnation.
-            publishMarks(true);
-            try {
-                connection.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!aborting()) {
+                publishMarks(true);
             }
             connection = null;
+        }
+        if (link != null) {
+            link.close();
+            link = null;
         }
     }
 
@@ -289,7 +300,9 @@ public final class ProducerService extends GuardedComponent {
             fail("send loop died", e);
             return;
         }
-        awaitInFlight(inFlightCount, ready, retries);
+        if (!aborting()) {
+            awaitInFlight(inFlightCount, ready, retries);
+        }
     }
 
     /** On stop: give publishes already in flight a bounded time to be acknowledged, so the final marks include them. */

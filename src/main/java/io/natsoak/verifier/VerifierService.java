@@ -4,14 +4,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
-import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.nats.Names;
-import io.natsoak.nats.NatsConnections;
+import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
@@ -57,17 +57,20 @@ public final class VerifierService extends GuardedComponent {
     private final Consumer<Report> onVerdict;
     private final MeterRegistry registry;
 
-    private volatile Verification verification;
+    private final Verification verification;
     private volatile Report finalReport;
     private final CompletableFuture<Report> verdict = new CompletableFuture<>();
     private RunClock run;
     /** When the last receipt batch arrived (or the verifier started). */
     private volatile long lastArrivalMillis;
+    /** Receipts-stream sequences already applied; survives in-place restarts with the verification. */
+    private final PartitionLedger appliedBatches = new PartitionLedger();
+    private volatile OwnedConnection link;
     private Connection connection;
     private Dispatcher dispatcher;
     private MessageConsumer receiptsConsumer;
     private NatsKeyValueWatchSubscription marksWatch;
-    private ScheduledExecutorService reporter;
+    private OwnedExecutor.Scheduler reporter;
 
     /** @param onVerdict told the final report once, on the reporter thread */
     public VerifierService(NatsoakConfig config, MeterRegistry registry, Clock clock, Consumer<Report> onVerdict) {
@@ -77,6 +80,21 @@ public final class VerifierService extends GuardedComponent {
         this.clock = clock;
         this.onVerdict = onVerdict;
         this.registry = registry;
+        // Lives as long as the process: an in-place restart (control plane) resumes the durable
+        // receipts consumer after its last ack, so the state must survive it to stay exact.
+        this.verification = new Verification(config.partitions().count(), config.producer().count(),
+                config.verifier().validationWindow(), System::nanoTime);
+    }
+
+    /**
+     * The process is ending before the verdict (Ctrl-C, SIGTERM, a run without duration): give
+     * in-flight messages one window to land, then decide on what was published.
+     */
+    public void concludeNow() {
+        if (finalReport == null && run != null && state() == State.RUNNING) {
+            awaitSettled();
+            decide();
+        }
     }
 
     /** Completes with the final report. */
@@ -97,11 +115,10 @@ public final class VerifierService extends GuardedComponent {
     @Override
     protected void doStart() throws Exception {
         String instance = config.instance().orElse("verifier");
-        verification = new Verification(config.partitions().count(), config.producer().count(), config.verifier().validationWindow(),
-                System::nanoTime);
         registerGauges();
         lastArrivalMillis = clock.millis();
-        connection = NatsConnections.connect(config.nats(), instance + "-verifier", null, Duration.ofMinutes(2));
+        link = OwnedConnection.open(config.nats(), name(), instance, registry, Provisioner.START_PATIENCE);
+        connection = link.connection();
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
         dispatcher = connection.createDispatcher();
@@ -109,16 +126,17 @@ public final class VerifierService extends GuardedComponent {
                 () -> connection.getStreamContext(names.receiptsStream()).createOrUpdateConsumer(ConsumerConfiguration.builder()
                 .durable(names.verifierConsumer())
                 .ackPolicy(AckPolicy.Explicit)
-                .ackWait(Duration.ofSeconds(60))
+                // Short: a batch left unacknowledged by a restart comes back soon (applied ones are skipped).
+                .ackWait(Duration.ofSeconds(10))
                 .maxAckPending(10_000)
                 .numReplicas(config.nats().replicas())
                 .build()));
         receiptsConsumer = ctx.consume(ConsumeOptions.builder().batchSize(200).build(), dispatcher, this::onReceipts);
         KeyValue marks = connection.keyValue(names.marksBucket());
         marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
-        reporter = Executors.newSingleThreadScheduledExecutor(new NamedThreads(name(), "report"));
+        reporter = OwnedExecutor.scheduler(name(), "report");
         long interval = config.verifier().reportInterval().toMillis();
-        reporter.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+        reporter.executor().scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
         LOG.infof("verifier started: %d partitions, %d producers, validation window %s", config.partitions().count(),
                 config.producer().count(), config.verifier().validationWindow());
     }
@@ -150,12 +168,26 @@ public final class VerifierService extends GuardedComponent {
         return Math.max(0, end - r.startedAtMillis()) / 1000.0;
     }
 
+    /**
+     * Dispatcher thread. A batch is applied, then acked; if the verifier stops in between, the
+     * durable consumer redelivers it, possibly after newer batches (once its ack wait expires).
+     * The receipts stream's own sequences are therefore tracked in a ledger: a batch already
+     * applied is skipped, so the verifier never counts its own input twice, and one delivered
+     * late is still applied.
+     */
     private void onReceipts(Message msg) {
         lastArrivalMillis = clock.millis();
-        try {
-            verification.onBatch(ReceiptBatch.decode(msg.getData()));
-        } catch (MalformedMessageException e) {
-            LOG.warnf("ignoring a malformed receipt batch: %s", e.getMessage());
+        long streamSeq = msg.metaData().streamSequence();
+        boolean fresh;
+        synchronized (appliedBatches) {
+            fresh = appliedBatches.record(streamSeq) != PartitionLedger.Outcome.DUPLICATE;
+        }
+        if (fresh) {
+            try {
+                verification.onBatch(ReceiptBatch.decode(msg.getData()));
+            } catch (MalformedMessageException e) {
+                LOG.warnf("ignoring a malformed receipt batch: %s", e.getMessage());
+            }
         }
         msg.ack();
     }
@@ -241,19 +273,18 @@ public final class VerifierService extends GuardedComponent {
     }
 
     @Override
+    protected void dropConnection() {
+        OwnedConnection l = link;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    @Override
     protected void doStop() {
         if (reporter != null) {
-            reporter.shutdownNow();
-            try {
-                reporter.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            reporter.close();
             reporter = null;
-        }
-        if (finalReport == null && verification != null && run != null) {
-            awaitSettled();
-            decide();
         }
         if (receiptsConsumer != null) {
             try {
@@ -272,12 +303,11 @@ public final class VerifierService extends GuardedComponent {
                 connection.closeDispatcher(dispatcher);
                 dispatcher = null;
             }
-            try {
-                connection.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
             connection = null;
+        }
+        if (link != null) {
+            link.close();
+            link = null;
         }
     }
 

@@ -5,13 +5,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Envelope;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.nats.Names;
-import io.natsoak.nats.NatsConnections;
+import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.nats.client.ConsumeOptions;
@@ -62,7 +63,6 @@ public final class WorkerService extends GuardedComponent {
     /** Short pulls mean frequent heartbeats, so a dead consumer is noticed and recreated within seconds. */
     private static final Duration PULL_EXPIRES = Duration.ofSeconds(5);
     private static final int NO_MESSAGE_FOUND = 10037;
-    private static final Duration STOP_PULL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
     private final NatsoakConfig config;
@@ -70,6 +70,7 @@ public final class WorkerService extends GuardedComponent {
     private final Names names;
     private final int[] mine;
     private final Clock clock;
+    private final MeterRegistry registry;
     private final Counter processedCounter;
     private final Counter replayedCounter;
     private final Counter malformedCounter;
@@ -78,14 +79,15 @@ public final class WorkerService extends GuardedComponent {
 
     private final String instance;
     private String incarnation;
-    private Connection connection;
+    private volatile OwnedConnection link;
+    private volatile Connection connection;
     private JetStream js;
     private Dispatcher dispatcher;
     private PartitionState[] partitions;
     private final List<MessageConsumer> consumers = new ArrayList<>();
     private final DelayQueue<PendingMessage> queue = new DelayQueue<>();
     private Thread flusher;
-    private ScheduledExecutorService committer;
+    private OwnedExecutor.Scheduler committer;
     private volatile boolean draining;
     private long arrivals;
 
@@ -96,6 +98,7 @@ public final class WorkerService extends GuardedComponent {
         this.names = new Names(config.runId());
         this.mine = IntStream.range(0, config.partitions().count()).filter(p -> p % config.worker().count() == index).toArray();
         this.clock = clock;
+        this.registry = registry;
         this.instance = config.instance().orElse("worker-" + index);
         this.processedCounter = registry.counter(MetricNames.WORKER_PROCESSED);
         this.replayedCounter = registry.counter(MetricNames.WORKER_REPLAYED);
@@ -113,7 +116,8 @@ public final class WorkerService extends GuardedComponent {
         draining = false;
         queue.clear();
         incarnation = instance + "-" + UUID.randomUUID().toString().substring(0, 8);
-        connection = NatsConnections.connect(config.nats(), instance + "-worker", null, Duration.ofMinutes(2));
+        link = OwnedConnection.open(config.nats(), name(), instance, registry, Provisioner.START_PATIENCE);
+        connection = link.connection();
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         js = connection.jetStream();
         partitions = new PartitionState[config.partitions().count()];
@@ -126,19 +130,19 @@ public final class WorkerService extends GuardedComponent {
             partitions[p] = state;
             consumers.add(Retry.within(Provisioner.START_PATIENCE, "consuming partition " + p, () -> consume(state)));
         }
-        committer = Executors.newSingleThreadScheduledExecutor(new NamedThreads(name(), "commit"));
+        committer = OwnedExecutor.scheduler(name(), "commit");
         long interval = config.worker().commitInterval().toMillis();
-        committer.scheduleWithFixedDelay(() -> commit(false), interval, interval, TimeUnit.MILLISECONDS);
+        committer.executor().scheduleWithFixedDelay(() -> commit(false), interval, interval, TimeUnit.MILLISECONDS);
         LOG.infof("worker %s started: %d partitions", instance, mine.length);
     }
 
     /** Reads the partition's committed position and records this worker as its running owner. */
     private PartitionState claim(KeyValue positions, int p) throws Exception {
-        KeyValueEntry entry = positions.get(Names.positionKey(p));
+        byte[] stored = readPositionFromLeader(p);
         long start = 0;
         long replayUntil = 0;
-        if (entry != null && entry.getValue() != null) {
-            Position pos = Position.decode(entry.getValue());
+        if (stored != null && stored.length > 0) {
+            Position pos = Position.decode(stored);
             start = pos.streamSequence();
             if (!pos.clean()) {
                 replayUntil = lastStreamSequence(p);
@@ -148,6 +152,25 @@ public final class WorkerService extends GuardedComponent {
         }
         positions.put(Names.positionKey(p), new Position(start, false, incarnation).encode());
         return new PartitionState(p, start, replayUntil);
+    }
+
+    /**
+     * The committed position, read from the bucket's stream leader. A KV get may be answered by
+     * any replica (direct get), and a replica that has not applied the last commit yet would
+     * hand a new owner an old position: it would replay messages as if first delivered and the
+     * verifier would rightly call them unexplained duplicates.
+     */
+    private byte[] readPositionFromLeader(int p) throws Exception {
+        try {
+            return connection.jetStreamManagement()
+                    .getLastMessage("KV_" + names.positionsBucket(), "$KV." + names.positionsBucket() + "." + Names.positionKey(p))
+                    .getData();
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     private long lastStreamSequence(int p) throws Exception {
@@ -181,7 +204,7 @@ public final class WorkerService extends GuardedComponent {
 
     /** Runs on the dispatcher thread (one for all partitions): no locking of partition state needed. */
     private void onMessage(PartitionState state, Message msg) {
-        if (!msg.isJetStream()) {
+        if (!msg.isJetStream() || draining) {
             return;
         }
         // Back-pressure: while the flusher is behind (a receipts-stream failover), stop taking
@@ -262,7 +285,7 @@ public final class WorkerService extends GuardedComponent {
                     .expectedStream(names.receiptsStream())
                     .messageId(incarnation + "-" + (++batchCounter))
                     .build();
-            Retry.until("receipt publish", () -> Thread.currentThread().isInterrupted(),
+            Retry.until("receipt publish", () -> Thread.currentThread().isInterrupted() || aborting(),
                     () -> js.publish(names.receiptsSubject(), payload, opts),
                     (what, failures, error) -> {
                         receiptRetries.increment();
@@ -307,20 +330,27 @@ public final class WorkerService extends GuardedComponent {
     }
 
     @Override
+    protected void dropConnection() {
+        OwnedConnection l = link;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    @Override
     protected void doStop() {
+        // No new pulls; messages of a pull already under way are dropped once draining (never
+        // receipted, so never committed: the next owner reads them again, no duplicate).
         for (MessageConsumer consumer : consumers) {
             consumer.stop();
-        }
-        long deadline = System.nanoTime() + STOP_PULL_TIMEOUT.toNanos();
-        for (MessageConsumer consumer : consumers) {
-            while (!consumer.isFinished() && System.nanoTime() < deadline) {
-                sleepQuietly(10);
-            }
         }
         draining = true;
         boolean flushed = false;
         if (flusher != null) {
             try {
+                if (aborting()) {
+                    flusher.interrupt();
+                }
                 flusher.join(DRAIN_TIMEOUT.toMillis());
                 if (flusher.isAlive()) {
                     flusher.interrupt();
@@ -335,15 +365,12 @@ public final class WorkerService extends GuardedComponent {
             flusher = null;
         }
         if (committer != null) {
-            committer.shutdownNow();
-            try {
-                committer.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            committer.close();
             committer = null;
         }
-        commit(flushed);
+        if (!aborting()) {
+            commit(flushed);
+        }
         for (MessageConsumer consumer : consumers) {
             String serverName = consumer.getConsumerName();
             try {
@@ -363,12 +390,11 @@ public final class WorkerService extends GuardedComponent {
                 connection.closeDispatcher(dispatcher);
                 dispatcher = null;
             }
-            try {
-                connection.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
             connection = null;
+        }
+        if (link != null) {
+            link.close();
+            link = null;
         }
         queue.clear();
         partitions = null;

@@ -99,6 +99,7 @@ public final class Soak implements AutoCloseable {
         producers.forEach(ProducerService::stop);
         workers.forEach(WorkerService::stop);
         if (verifier != null) {
+            verifier.concludeNow();
             verifier.stop();
         }
     }
