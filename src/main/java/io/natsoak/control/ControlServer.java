@@ -72,6 +72,8 @@ public final class ControlServer extends GuardedComponent {
         targets.forEach((name, component) -> {
             FunctionCounter.builder(MetricNames.IGNORED_STARTS, component, c -> c.ignoredStarts())
                     .tag(MetricNames.TAG_COMPONENT, name).register(registry);
+            // Registered at 0, so increase() sees the first restart.
+            registry.counter(MetricNames.COMPONENT_RESTARTS, MetricNames.TAG_COMPONENT, name);
         });
     }
 

@@ -39,6 +39,7 @@ public final class Verification {
     private final LongSupplier nanoClock;
     private final Histogram latency = new Histogram(HIGHEST_LATENCY_MICROS, 3);
 
+    private java.util.function.LongConsumer latencyListener = micros -> { };
     private long received;
     private long redelivered;
     private long unexplained;
@@ -56,6 +57,11 @@ public final class Verification {
         this.producers = producers;
         this.windowNanos = window.toNanos();
         this.nanoClock = nanoClock;
+    }
+
+    /** Also tells every first-delivery latency (microseconds) to {@code listener} (a metrics timer). */
+    public synchronized void onLatency(java.util.function.LongConsumer listener) {
+        this.latencyListener = listener;
     }
 
     public synchronized void onBatch(ReceiptBatch batch) {
@@ -78,7 +84,9 @@ public final class Verification {
                 unexplained++;
             }
         } else {
-            latency.recordValue(Math.min(Math.max(0, r.latencyMicros()), HIGHEST_LATENCY_MICROS));
+            long micros = Math.min(Math.max(0, r.latencyMicros()), HIGHEST_LATENCY_MICROS);
+            latency.recordValue(micros);
+            latencyListener.accept(micros);
         }
     }
 

@@ -2,6 +2,7 @@ package io.natsoak.verifier;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -84,6 +85,12 @@ public final class VerifierService extends GuardedComponent {
         // receipts consumer after its last ack, so the state must survive it to stay exact.
         this.verification = new Verification(config.partitions().count(), config.producer().count(),
                 config.verifier().validationWindow(), System::nanoTime);
+        Timer latency = Timer.builder(MetricNames.VERIFIER_LATENCY)
+                .description("End-to-end latency: from when a message was due at the producer to the end of its processing")
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
+        this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
     }
 
     /**
@@ -151,6 +158,8 @@ public final class VerifierService extends GuardedComponent {
                     .tag(MetricNames.TAG_DUPLICATE_CLASS, "redelivered").register(registry);
             Gauge.builder(MetricNames.VERIFIER_DUPLICATES, this, s -> s.metric(r -> r.duplicates().unexplained()))
                     .tag(MetricNames.TAG_DUPLICATE_CLASS, "unexplained").register(registry);
+            Gauge.builder(MetricNames.VERIFIER_VERDICT, this, s -> s.metric(r -> r.passed() ? 1 : 0))
+                    .description("1 while the (live or final) verdict is PASS, 0 once it is FAIL").register(registry);
         }
     }
 
