@@ -19,13 +19,13 @@ public final class AssignMetricNames {
     /** Gauge: 1 while this member is the leader, else 0. */
     public static final String LEADER = "natsoak.assign.leader";
     /** Gauge: the assignment version this member has applied. */
-    public static final String VERSION = "natsoak.assign.version";
+    public static final String VERSION = "natsoak.assign.assignment.version";
     /**
      * Timer (histogram), tag {@link #TAG_KIND}, recorded by the leader: from a departed member's last
      * heartbeat (emergency) or departure (planned) until every partition it owned has had a message
      * consumed by its new owner.
      */
-    public static final String RECOVERY = "natsoak.assign.recovery";
+    public static final String RECOVERY = "natsoak.recovery.duration";
     /** Counter: departures given up before all their partitions were consumed (idle partitions). */
     public static final String RECOVERY_INCOMPLETE = "natsoak.assign.recovery.incomplete";
     /** Timer (histogram), tag {@link #TAG_KIND}, recorded by the new owner: the same, per moved partition. */

@@ -245,7 +245,8 @@ public final class PartitionManager extends GuardedComponent {
         for (String kind : List.of(AssignMetricNames.KIND_EMERGENCY, AssignMetricNames.KIND_PLANNED)) {
             recovery.put(kind, Timer.builder(AssignMetricNames.RECOVERY).tag(AssignMetricNames.TAG_KIND, kind)
                     .description("departed member's last heartbeat (or departure) to a message consumed on every partition it owned")
-                    .publishPercentileHistogram().register(registry));
+                    // A bucket boundary at the 8 s recovery objective, so the alert's quantile is exact there.
+                    .publishPercentileHistogram().serviceLevelObjectives(java.time.Duration.ofSeconds(8)).register(registry));
             partitionRecovery.put(kind, Timer.builder(AssignMetricNames.PARTITION_RECOVERY).tag(AssignMetricNames.TAG_KIND, kind)
                     .description("previous owner's last heartbeat (or departure, or rebalance) to the first message consumed by the new owner")
                     .publishPercentileHistogram().register(registry));
