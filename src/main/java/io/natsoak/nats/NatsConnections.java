@@ -1,13 +1,10 @@
 package io.natsoak.nats;
 
 import io.natsoak.config.NatsoakConfig;
-import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.time.Duration;
 
 /**
@@ -17,7 +14,6 @@ import java.time.Duration;
  */
 public final class NatsConnections {
 
-    private static final Logger LOG = Logger.getLogger(NatsConnections.class);
     private static final Duration RECONNECT_WAIT = Duration.ofMillis(500);
 
     private NatsConnections() {
@@ -57,26 +53,5 @@ public final class NatsConnections {
             }
         }
         return b.build();
-    }
-
-    /**
-     * Connects, retrying while no server is reachable yet (pods start in any order), until
-     * {@code deadline} has passed; then the last failure is thrown.
-     */
-    public static Connection connect(NatsoakConfig.Nats nats, String name, ConnectionListener listener, Duration patience)
-            throws IOException, InterruptedException {
-        Options options = options(nats, name, listener);
-        long deadline = System.nanoTime() + patience.toNanos();
-        IOException last;
-        do {
-            try {
-                return Nats.connect(options);
-            } catch (IOException e) {
-                last = e;
-                LOG.warnf("%s: cannot connect to %s yet (%s); retrying", name, nats.urls(), e.getMessage());
-                Thread.sleep(RECONNECT_WAIT.toMillis());
-            }
-        } while (System.nanoTime() < deadline);
-        throw last;
     }
 }

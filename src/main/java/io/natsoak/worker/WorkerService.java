@@ -26,7 +26,6 @@ import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import org.jboss.logging.Logger;
 
@@ -36,8 +35,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;

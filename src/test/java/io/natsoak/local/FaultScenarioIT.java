@@ -2,12 +2,10 @@ package io.natsoak.local;
 
 import io.natsoak.nats.Names;
 import io.natsoak.testing.ProcessSoak;
+import io.natsoak.testing.StreamAssertions;
 import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
-import io.nats.client.api.StreamInfo;
-import io.nats.client.api.StreamInfoOptions;
-import io.nats.client.api.Subject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -70,7 +68,7 @@ class FaultScenarioIT {
             assertThat(r.gaps()).isZero();
             assertThat(r.duplicates().unexplained()).isZero();
             assertThat(r.verified()).isEqualTo(r.published());
-            assertEverySubjectHoldsExactlyItsSequences(t, names, 8);
+            StreamAssertions.assertEverySubjectHoldsExactlyItsSequences(t.cluster().clientUrls(), names, 8);
         }
     }
 
@@ -88,7 +86,7 @@ class FaultScenarioIT {
             assertThat(r.gaps()).isZero();
             assertThat(r.duplicates()).isEqualTo(new Report.Duplicates(0, 0));
             assertThat(r.verified()).isEqualTo(r.published());
-            assertEverySubjectHoldsExactlyItsSequences(t, new Names(r.runId()), 8);
+            StreamAssertions.assertEverySubjectHoldsExactlyItsSequences(t.cluster().clientUrls(), new Names(r.runId()), 8);
         }
     }
 
@@ -107,20 +105,6 @@ class FaultScenarioIT {
         try (Connection c = Nats.connect(t.cluster().clientUrl(0))) {
             String leader = c.jetStreamManagement().getStreamInfo(names.dataStream()).getClusterInfo().getLeader();
             return Integer.parseInt(leader.substring(1));
-        }
-    }
-
-    private static void assertEverySubjectHoldsExactlyItsSequences(LocalTopology t, Names names, int partitions) throws Exception {
-        try (Connection c = Nats.connect(String.join(",", t.cluster().clientUrls()))) {
-            var jsm = c.jetStreamManagement();
-            StreamInfo info = jsm.getStreamInfo(names.dataStream(), StreamInfoOptions.allSubjects());
-            for (int p = 0; p < partitions; p++) {
-                String subject = names.dataSubject(p);
-                long count = info.getStreamState().getSubjects().stream().filter(s -> s.getName().equals(subject))
-                        .mapToLong(Subject::getCount).sum();
-                long last = io.natsoak.model.Envelope.decode(jsm.getLastMessage(names.dataStream(), subject).getData()).sequence();
-                assertThat(count).as("partition %d: stored messages == last sequence (none skipped, none twice)", p).isEqualTo(last);
-            }
         }
     }
 }

@@ -8,13 +8,11 @@ import io.natsoak.nats.Names;
 import io.natsoak.producer.ProducerService;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
+import io.natsoak.testing.StreamAssertions;
 import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
-import io.nats.client.api.StreamInfo;
-import io.nats.client.api.StreamInfoOptions;
-import io.nats.client.api.Subject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -134,22 +132,7 @@ class PipelineIT {
             assertThat(r.gaps()).isZero();
             assertThat(r.duplicates().unexplained()).isZero();
             assertThat(r.verified()).isEqualTo(r.published());
-            assertNoSequenceSkippedOrStoredTwice(new Names(soak.runId()), 5);
-        }
-    }
-
-    /** Each partition's subject holds exactly its sequences 1..last: count == last sequence. */
-    static void assertNoSequenceSkippedOrStoredTwice(Names names, int partitions) throws Exception {
-        try (Connection c = Nats.connect(nats.urls().get(0))) {
-            JetStreamManagement jsm = c.jetStreamManagement();
-            StreamInfo info = jsm.getStreamInfo(names.dataStream(), StreamInfoOptions.allSubjects());
-            for (int p = 0; p < partitions; p++) {
-                String subject = names.dataSubject(p);
-                long count = info.getStreamState().getSubjects().stream().filter(s -> s.getName().equals(subject))
-                        .mapToLong(Subject::getCount).sum();
-                long last = io.natsoak.model.Envelope.decode(jsm.getLastMessage(names.dataStream(), subject).getData()).sequence();
-                assertThat(count).as("messages stored for partition %d", p).isEqualTo(last);
-            }
+            StreamAssertions.assertEverySubjectHoldsExactlyItsSequences(nats.urls(), new Names(soak.runId()), 5);
         }
     }
 }
