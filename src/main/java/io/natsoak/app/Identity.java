@@ -20,10 +20,12 @@ public record Identity(Role role, String instance, int index) {
         Optional<String> named = config.instance().or(() -> Optional.ofNullable(System.getenv("HOSTNAME")));
         int index = switch (role) {
             case PRODUCER -> index(config.producer().index(), config.producer().count(), named, "natsoak.producer.index");
-            case WORKER -> index(config.worker().index(), config.worker().count(), named, "natsoak.worker.index");
+            // Managed workers get their ids from the partition manager; only static needs an index.
+            case WORKER -> config.worker().assignment().managed() && config.worker().index() < 0 ? -1
+                    : index(config.worker().index(), config.worker().count(), named, "natsoak.worker.index");
             default -> 0;
         };
-        String instance = config.instance().orElse(role == Role.PRODUCER || role == Role.WORKER ? roleName + "-" + index
+        String instance = config.instance().orElse((role == Role.PRODUCER || role == Role.WORKER) && index >= 0 ? roleName + "-" + index
                 : named.orElse(roleName));
         return new Identity(role, instance, index);
     }

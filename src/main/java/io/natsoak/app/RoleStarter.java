@@ -9,6 +9,7 @@ import io.natsoak.lifecycle.Component;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.metrics.ProcessMetrics;
 import io.natsoak.producer.ProducerService;
+import io.natsoak.resources.ResourceSampler;
 import io.natsoak.verifier.Report;
 import io.natsoak.verifier.VerifierService;
 import io.natsoak.worker.WorkerService;
@@ -40,6 +41,7 @@ public class RoleStarter {
     private volatile VerifierService verifier;
     private volatile ControlServer control;
     private volatile LeakCanary canary;
+    private volatile ResourceSampler resources;
 
     void onStart(@Observes StartupEvent event) {
         NatsoakConfig config = ConfigLoader.load(Map.of());
@@ -70,6 +72,8 @@ public class RoleStarter {
                         canary, registry);
                 control.start();
             }
+            resources = new ResourceSampler(config, id.role().name(), id.instance(), registry, clock);
+            resources.start();
         } catch (Exception e) {
             LOG.errorf("%s %s cannot start: %s", id.role(), id.instance(), e);
             Quarkus.asyncExit(START_FAILED);
@@ -86,6 +90,10 @@ public class RoleStarter {
         ControlServer cs = control;
         if (cs != null) {
             cs.stop();
+        }
+        ResourceSampler rs = resources;
+        if (rs != null) {
+            rs.stop();
         }
         LeakCanary lc = canary;
         if (lc != null) {

@@ -53,9 +53,21 @@ public final class ConfigValidator {
         strictlyPositive(p, "natsoak.worker.receipt-linger", worker.receiptLinger());
         strictlyPositive(p, "natsoak.worker.commit-interval", worker.commitInterval());
         range(p, "natsoak.worker.max-pending", worker.maxPending(), 1, 10_000_000);
+        range(p, "natsoak.worker.virtual-nodes", worker.virtualNodes(), 1, 10_000);
+        if (!(worker.maxLoadFactor() >= 1.0 && worker.maxLoadFactor() <= 10.0)) {
+            p.add("natsoak.worker.max-load-factor: " + worker.maxLoadFactor() + " is not valid; allowed: 1.0 to 10.0");
+        }
+        if (worker.assignment().managed() && parts.count() >= 1) {
+            try {
+                WorkerAssignment.settings(c);
+            } catch (IllegalArgumentException e) {
+                p.add("natsoak.worker.heartbeat-ttl/heartbeat-interval: " + e.getMessage());
+            }
+        }
 
         strictlyPositive(p, "natsoak.verifier.validation-window", c.verifier().validationWindow());
         strictlyPositive(p, "natsoak.verifier.report-interval", c.verifier().reportInterval());
+        strictlyPositive(p, "natsoak.verifier.settle-timeout", c.verifier().settleTimeout());
 
         NatsoakConfig.Nats nats = c.nats();
         if (nats.urls().isEmpty()) {
@@ -79,6 +91,13 @@ public final class ConfigValidator {
             p.add("natsoak.nats.data-max-bytes: " + nats.dataMaxBytes() + " is not valid; allowed: -1 (no cap) or at least 1048576");
         }
         strictlyPositive(p, "natsoak.nats.request-timeout", nats.requestTimeout());
+
+        NatsoakConfig.Resources resources = c.resources();
+        strictlyPositive(p, "natsoak.resources.sample-interval", resources.sampleInterval());
+        nonNegative(p, "natsoak.resources.warm-up", resources.warmUp());
+        positive(p, "natsoak.resources.max-thread-growth-percent", resources.maxThreadGrowthPercent());
+        positive(p, "natsoak.resources.max-heap-growth-percent", resources.maxHeapGrowthPercent());
+        positive(p, "natsoak.resources.max-rss-growth-percent", resources.maxRssGrowthPercent());
 
         range(p, "natsoak.control.max-message-bytes", c.control().maxMessageBytes(), 256, 1024 * 1024);
         range(p, "natsoak.local.nodes", c.local().nodes(), 1, 5);

@@ -52,6 +52,31 @@ public interface NatsoakConfig {
 
     Control control();
 
+    Resources resources();
+
+    /** Every role process samples its own threads, heap after GC and RSS; the verifier judges their growth. */
+    interface Resources {
+        /** How often each process samples and publishes its resources. */
+        @WithDefault("5s")
+        Duration sampleInterval();
+
+        /** After a process' first sample: the window whose median is its baseline (a restart begins a new one). */
+        @WithDefault("30s")
+        Duration warmUp();
+
+        /** The verdict fails when a process' live threads grow by more than this percentage over its baseline. */
+        @WithDefault("5")
+        double maxThreadGrowthPercent();
+
+        /** The same for heap after GC (old generation used after the last collection). */
+        @WithDefault("10")
+        double maxHeapGrowthPercent();
+
+        /** The same for the resident set size. */
+        @WithDefault("20")
+        double maxRssGrowthPercent();
+    }
+
     interface Control {
         /** Answer commands on the control subjects (status, restart, stop, start, disconnect, threaddump, gc, leak). */
         @WithDefault("true")
@@ -118,8 +143,44 @@ public interface NatsoakConfig {
         @WithDefault("-1")
         int index();
 
-        @WithDefault("static")
+        /**
+         * How partitions are shared: static (p mod count by index, no coordination) or through the
+         * partition manager (round-robin, consistent-hash, weighted-consistent-hash).
+         */
+        @WithDefault("weighted-consistent-hash")
         AssignmentStrategy assignment();
+
+        /** Partition manager: a member whose heartbeat is older than this is gone (its partitions move). */
+        @WithDefault("5s")
+        Duration heartbeatTtl();
+
+        /** Partition manager: how often a member renews its heartbeat. */
+        @WithDefault("1s")
+        Duration heartbeatInterval();
+
+        /** Partition manager: extra wait after a heartbeat expired before an emergency rebalance. */
+        @WithDefault("1s")
+        Duration emergencyGrace();
+
+        /** Partition manager: joins and graceful leaves within this window are rebalanced together. */
+        @WithDefault("1s")
+        Duration rebalanceWindow();
+
+        /** Partition manager: least time between two planned rebalances. */
+        @WithDefault("3s")
+        Duration minRebalanceInterval();
+
+        /** Partition manager: wait this long after the first member appears before the first assignment. */
+        @WithDefault("5s")
+        Duration coldStart();
+
+        /** Consistent hashing: virtual nodes per worker. */
+        @WithDefault("200")
+        int virtualNodes();
+
+        /** Weighted consistent hashing: no worker above this multiple of the average load, where feasible. */
+        @WithDefault("1.3")
+        double maxLoadFactor();
 
         /** Simulated processing time of one message: a uniform random value in [min, max]. */
         @WithDefault("1ms")
@@ -149,6 +210,13 @@ public interface NatsoakConfig {
         /** A missing sequence becomes a gap once the producer acknowledged it this long ago. */
         @WithDefault("30s")
         Duration validationWindow();
+
+        /**
+         * After the end of the run, a verdict with sequences still missing waits until no receipt
+         * has arrived for this long (workers may be fenced or failing over for a while).
+         */
+        @WithDefault("60s")
+        Duration settleTimeout();
 
         /** How often a progress line is logged. */
         @WithDefault("5s")

@@ -23,6 +23,9 @@ public final class ProcessMetrics {
             Gauge.builder(MetricNames.THREADS, this, m -> m.current().getOrDefault(component, 0))
                     .tag(MetricNames.TAG_COMPONENT, component)
                     .description("Live threads by the component that started them")
+                    // The registry holds gauge objects weakly, and nothing else holds this one: without a
+                    // strong reference the census gauges vanished after the first GC (PrometheusScrapeIT).
+                    .strongReference(true)
                     .register(registry);
         }
         Gauge.builder(MetricNames.PROCESS_RSS, ProcessRss::bytes)

@@ -14,7 +14,8 @@ import java.util.TreeMap;
 public final class ThreadCensus {
 
     /** natsoak's own components: the {@code component} label values of the thread gauge. */
-    public static final List<String> COMPONENTS = List.of("producer", "worker", "verifier", "assign", "control", "canary", "chaos", "local");
+    public static final List<String> COMPONENTS = List.of("producer", "worker", "verifier", "assign", "control", "resources", "canary", "chaos",
+            "local");
     /** Everything else is grouped coarsely, so label values stay few. */
     public static final String JVM = "jvm";
     public static final String QUARKUS = "quarkus";

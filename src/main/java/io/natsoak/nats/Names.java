@@ -57,6 +57,16 @@ public record Names(String runId) {
         return "natsoak." + runId + ".control." + role;
     }
 
+    /** Resource samples (threads, heap after GC, RSS) of one process, published every sample interval. */
+    public String resourcesSubject(String role, String instance) {
+        return "natsoak." + runId + ".resources." + role + "." + instance;
+    }
+
+    /** Every process' resource samples (the verifier subscribes). */
+    public String resourcesSubjects() {
+        return "natsoak." + runId + ".resources.>";
+    }
+
     public static String positionKey(int partition) {
         return "p." + partition;
     }

@@ -2,7 +2,11 @@ package io.natsoak.verifier;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The verifier's report: live while the run goes on, final at its end. Users' CI parses it:
@@ -25,13 +29,37 @@ public record Report(
         Latency latencyMillis,
         long invalidReceipts,
         int producersFinished,
-        List<GapRange> gapSamples) {
+        List<GapRange> gapSamples,
+        Map<String, RoleResources> resources) {
 
     public static final String PASS = "PASS";
     public static final String FAIL = "FAIL";
 
     public boolean passed() {
         return PASS.equals(verdict);
+    }
+
+    /** This report with the resource-growth figures per role and their FAIL reasons (if any) added. */
+    public Report withResources(Map<String, RoleResources> byRole, List<String> growthReasons) {
+        List<String> all = new ArrayList<>(reasons);
+        all.addAll(growthReasons);
+        return new Report(all.isEmpty() ? PASS : FAIL, List.copyOf(all), last, runId, durationSeconds, published, received, verified, gaps,
+                duplicates, partitions, inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples,
+                Collections.unmodifiableMap(new TreeMap<>(byRole)));
+    }
+
+    /** Growth of threads, heap after GC and RSS of a role: each one its worst instance's. Null until a figure exists. */
+    public record RoleResources(Growth threads, Growth heapAfterGcBytes, Growth rssBytes) {
+    }
+
+    /**
+     * One resource of one process incarnation: {@code baseline} is the median of its warm-up window,
+     * {@code end} the median of its last samples, {@code slopePerHour} the least-squares slope over
+     * all its samples; {@code growthPercent} is null when the baseline is 0 (nothing to compare).
+     * {@code judged} is false while the warm-up is not over yet.
+     */
+    public record Growth(String instance, double baseline, double end, Double growthPercent, double slopePerHour, double limitPercent,
+                         boolean judged, boolean crossed) {
     }
 
     /** Duplicates by cause: {@code redelivered} are explained by at-least-once delivery after a fault. */

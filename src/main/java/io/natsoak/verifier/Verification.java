@@ -147,6 +147,15 @@ public final class Verification {
         return done;
     }
 
+    /** Published sequences not verified: in flight plus gaps. */
+    public synchronized long unverified() {
+        long missing = 0;
+        for (int p = 0; p < ledgers.length; p++) {
+            missing += ledgers[p].missingUpTo(published[p]) + ledgers[p].gaps();
+        }
+        return missing;
+    }
+
     public synchronized long inFlight() {
         long missing = 0;
         for (int p = 0; p < ledgers.length; p++) {
@@ -198,6 +207,6 @@ public final class Verification {
                         latency.getMaxValue() / 1000.0);
         return new Report(reasons.isEmpty() ? Report.PASS : Report.FAIL, reasons, last, runId, durationSeconds, totalPublished,
                 received, verified, gaps, new Report.Duplicates(redelivered, unexplained), ledgers.length, inFlight, throughput, lat,
-                invalid, finished, samples);
+                invalid, finished, samples, Map.of());
     }
 }

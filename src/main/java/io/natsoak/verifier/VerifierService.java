@@ -11,6 +11,7 @@ import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.ReceiptBatch;
+import io.natsoak.model.ResourceSample;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -23,6 +24,7 @@ import io.nats.client.Dispatcher;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
+import io.nats.client.Subscription;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.KeyValueEntry;
@@ -36,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -59,11 +62,16 @@ public final class VerifierService extends GuardedComponent {
     private final MeterRegistry registry;
 
     private final Verification verification;
+    /** Resource samples of every role process; like the verification, it survives in-place restarts. */
+    private final ResourceGrowth growth;
     private volatile Report finalReport;
     private final CompletableFuture<Report> verdict = new CompletableFuture<>();
     private RunClock run;
     /** When the last receipt batch arrived (or the verifier started). */
     private volatile long lastArrivalMillis;
+    private volatile boolean receivedSinceStart;
+    /** At the latest this long after the end of the run the verdict is decided, whatever is missing. */
+    private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(5);
     /** Receipts-stream sequences already applied; survives in-place restarts with the verification. */
     private final PartitionLedger appliedBatches = new PartitionLedger();
     private volatile OwnedConnection link;
@@ -71,6 +79,7 @@ public final class VerifierService extends GuardedComponent {
     private Dispatcher dispatcher;
     private MessageConsumer receiptsConsumer;
     private NatsKeyValueWatchSubscription marksWatch;
+    private Subscription resourcesSubscription;
     private OwnedExecutor.Scheduler reporter;
 
     /** @param onVerdict told the final report once, on the reporter thread */
@@ -90,6 +99,7 @@ public final class VerifierService extends GuardedComponent {
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+        this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
     }
 
@@ -116,7 +126,7 @@ public final class VerifierService extends GuardedComponent {
             return done;
         }
         Verification v = verification;
-        return v == null ? null : v.report(config.runId(), elapsedSeconds(), false);
+        return v == null ? null : withResources(v.report(config.runId(), elapsedSeconds(), false));
     }
 
     @Override
@@ -138,6 +148,7 @@ public final class VerifierService extends GuardedComponent {
                 .maxAckPending(10_000)
                 .numReplicas(config.nats().replicas())
                 .build()));
+        resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
         receiptsConsumer = ctx.consume(ConsumeOptions.builder().batchSize(200).build(), dispatcher, this::onReceipts);
         KeyValue marks = connection.keyValue(names.marksBucket());
         marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
@@ -186,6 +197,7 @@ public final class VerifierService extends GuardedComponent {
      */
     private void onReceipts(Message msg) {
         lastArrivalMillis = clock.millis();
+        receivedSinceStart = true;
         long streamSeq = msg.metaData().streamSequence();
         boolean fresh;
         synchronized (appliedBatches) {
@@ -199,6 +211,25 @@ public final class VerifierService extends GuardedComponent {
             }
         }
         msg.ack();
+    }
+
+    /** Dispatcher thread: a resource sample of some role process (core NATS; a lost one is just one sample fewer). */
+    private void onResources(Message msg) {
+        try {
+            growth.add(Json.read(msg.getData(), ResourceSample.class));
+        } catch (MalformedMessageException e) {
+            LOG.warnf("ignoring a malformed resource sample on %s: %s", msg.getSubject(), e.getMessage());
+        }
+    }
+
+    /** The per-role growth figures; the thresholds only fail the final verdict. */
+    private Report withResources(Report r) {
+        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of());
+    }
+
+    /** For tests and diagnostics: the resource-growth analysis fed by the samples. */
+    public ResourceGrowth resourceGrowth() {
+        return growth;
     }
 
     private final class MarksWatcher implements KeyValueWatcher {
@@ -234,7 +265,9 @@ public final class VerifierService extends GuardedComponent {
                     live.duplicates().redelivered(), live.duplicates().unexplained(), live.throughputPerSecond());
             long now = clock.millis();
             if (run.timed() && now >= run.endsAtMillis()) {
-                boolean settled = v.producersDone() && v.inFlight() == 0;
+                // Settled: everything published is verified. Gaps alone do not settle it: a late
+                // receipt can still turn a gap back (a worker that is only starting, say).
+                boolean settled = v.producersDone() && v.unverified() == 0;
                 if (settled || quietForAWindow(now)) {
                     decide();
                 }
@@ -250,7 +283,13 @@ public final class VerifierService extends GuardedComponent {
      */
     private boolean quietForAWindow(long nowMillis) {
         long window = config.verifier().validationWindow().toMillis();
-        return nowMillis - lastArrivalMillis >= window && nowMillis >= run.endsAtMillis() + window;
+        if (nowMillis >= run.endsAtMillis() + Math.max(10 * window, GIVE_UP_AFTER.toMillis())) {
+            return true; // workers never caught up: decide on what is known
+        }
+        // Quiet only counts once receipts flowed: workers that are still starting are not "quiet";
+        // and only after the settle timeout, not one window: workers can be fenced or failing over.
+        long settle = Math.max(window, config.verifier().settleTimeout().toMillis());
+        return receivedSinceStart && nowMillis - lastArrivalMillis >= settle && nowMillis >= run.endsAtMillis() + window;
     }
 
     private synchronized void decide() {
@@ -259,7 +298,7 @@ public final class VerifierService extends GuardedComponent {
         }
         Verification v = verification;
         v.finish();
-        Report report = v.report(config.runId(), elapsedSeconds(), true);
+        Report report = withResources(v.report(config.runId(), elapsedSeconds(), true));
         finalReport = report;
         LOG.infof("VERDICT %s%s", report.verdict(), report.reasons().isEmpty() ? "" : ": " + String.join("; ", report.reasons()));
         config.verifier().reportFile().ifPresent(file -> write(report, Path.of(file)));
@@ -309,11 +348,19 @@ public final class VerifierService extends GuardedComponent {
         }
         if (connection != null) {
             if (dispatcher != null) {
+                if (resourcesSubscription != null) {
+                    try {
+                        dispatcher.unsubscribe(resourcesSubscription);
+                    } catch (RuntimeException e) {
+                        LOG.debugf("unsubscribing from resource samples: %s", e);
+                    }
+                }
                 connection.closeDispatcher(dispatcher);
                 dispatcher = null;
             }
             connection = null;
         }
+        resourcesSubscription = null;
         if (link != null) {
             link.close();
             link = null;
@@ -324,7 +371,7 @@ public final class VerifierService extends GuardedComponent {
     private void awaitSettled() {
         long deadline = System.nanoTime() + config.verifier().validationWindow().toNanos();
         Verification v = verification;
-        while (System.nanoTime() < deadline && !(v.producersDone() && v.inFlight() == 0)) {
+        while (System.nanoTime() < deadline && !(v.producersDone() && v.unverified() == 0)) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {

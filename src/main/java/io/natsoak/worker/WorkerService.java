@@ -1,8 +1,11 @@
 package io.natsoak.worker;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.natsoak.assign.PartitionManager;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.WorkerAssignment;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -15,15 +18,16 @@ import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
+import io.natsoak.producer.PartitionWeights;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.OrderedConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
+import io.nats.client.OrderedConsumerContext;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
@@ -33,15 +37,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
- * Consumes this worker's partitions, simulates processing, publishes receipts and only then
- * acknowledges the data and commits each partition's position.
+ * Consumes the partitions this worker owns, simulates processing, publishes receipts and only
+ * then commits each partition's position.
+ * <p>
+ * Ownership comes from the partition manager (docs/partition-manager.md) or, with the static
+ * strategy, from {@code p mod workers == index}. Either way a partition is started, released
+ * (revoke: stop pulling, flush, commit clean, then confirm) or fenced (lease lost: stop at once,
+ * commit and receipt nothing more) by the same three operations on one {@code worker-handoff}
+ * thread.
  * <p>
  * Consumption model (see docs/architecture.md): the data stream has limits retention; each
  * partition is read by an ordered consumer (R1, memory, ephemeral: cheap at 1,500 partitions)
@@ -60,12 +74,12 @@ public final class WorkerService extends GuardedComponent {
     /** Short pulls mean frequent heartbeats, so a dead consumer is noticed and recreated within seconds. */
     private static final Duration PULL_EXPIRES = Duration.ofSeconds(5);
     private static final int NO_MESSAGE_FOUND = 10037;
+    private static final int WRONG_LAST_SEQUENCE = 10071;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
     private final NatsoakConfig config;
     private final int index;
     private final Names names;
-    private final int[] mine;
     private final Clock clock;
     private final MeterRegistry registry;
     private final Counter processedCounter;
@@ -79,62 +93,173 @@ public final class WorkerService extends GuardedComponent {
     private volatile OwnedConnection link;
     private volatile Connection connection;
     private JetStream js;
+    private KeyValue positions;
     private Dispatcher dispatcher;
-    private PartitionState[] partitions;
-    private final List<MessageConsumer> consumers = new ArrayList<>();
+    private volatile PartitionManager manager;
+    private OwnedExecutor.Scheduler handoff;
+    private final ConcurrentHashMap<Integer, PartitionState> active = new ConcurrentHashMap<>();
     private final DelayQueue<PendingMessage> queue = new DelayQueue<>();
     private Thread flusher;
     private OwnedExecutor.Scheduler committer;
     private volatile boolean draining;
     private long arrivals;
+    private long batchCounter;
 
     public WorkerService(NatsoakConfig config, int index, MeterRegistry registry, Clock clock) {
         super("worker");
         this.config = config;
         this.index = index;
         this.names = new Names(config.runId());
-        this.mine = IntStream.range(0, config.partitions().count()).filter(p -> p % config.worker().count() == index).toArray();
         this.clock = clock;
         this.registry = registry;
-        this.instance = config.instance().orElse("worker-" + index);
+        this.instance = config.instance().orElse(index >= 0 ? "worker-" + index : "worker");
         this.processedCounter = registry.counter(MetricNames.WORKER_PROCESSED);
         this.replayedCounter = registry.counter(MetricNames.WORKER_REPLAYED);
         this.malformedCounter = registry.counter(MetricNames.WORKER_MALFORMED);
         this.receiptBatches = registry.counter(MetricNames.WORKER_RECEIPT_BATCHES);
         this.receiptRetries = registry.counter(MetricNames.WORKER_RECEIPT_RETRIES);
+        if (registry.find(MetricNames.WORKER_PARTITIONS).gauge() == null) {
+            Gauge.builder(MetricNames.WORKER_PARTITIONS, active, ConcurrentHashMap::size)
+                    .description("Partitions this worker currently reads").register(registry);
+        }
     }
 
-    public int[] partitions() {
-        return mine.clone();
+    /** The partitions this worker reads now. */
+    public Set<Integer> partitions() {
+        return new TreeSet<>(active.keySet());
+    }
+
+    /** The partition manager, while running with a managed strategy. */
+    public PartitionManager manager() {
+        return manager;
     }
 
     @Override
     protected void doStart() throws Exception {
         draining = false;
         queue.clear();
+        active.clear();
         incarnation = instance + "-" + UUID.randomUUID().toString().substring(0, 8);
         link = OwnedConnection.open(config.nats(), name(), instance, registry, Provisioner.START_PATIENCE);
         connection = link.connection();
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         js = connection.jetStream();
-        partitions = new PartitionState[config.partitions().count()];
+        positions = connection.keyValue(names.positionsBucket());
         dispatcher = connection.createDispatcher();
         flusher = new NamedThreads(name(), "receipts").newThread(this::flushLoop);
         flusher.start();
-        KeyValue positions = connection.keyValue(names.positionsBucket());
-        for (int p : mine) {
-            PartitionState state = Retry.within(Provisioner.START_PATIENCE, "claiming partition " + p, () -> claim(positions, p));
-            partitions[p] = state;
-            consumers.add(Retry.within(Provisioner.START_PATIENCE, "consuming partition " + p, () -> consume(state)));
-        }
+        handoff = OwnedExecutor.scheduler(name(), "handoff");
         committer = OwnedExecutor.scheduler(name(), "commit");
         long interval = config.worker().commitInterval().toMillis();
-        committer.executor().scheduleWithFixedDelay(() -> commit(false), interval, interval, TimeUnit.MILLISECONDS);
-        LOG.infof("worker %s started: %d partitions", instance, mine.length);
+        committer.executor().scheduleWithFixedDelay(this::commitAdvanced, interval, interval, TimeUnit.MILLISECONDS);
+        if (config.worker().assignment().managed()) {
+            PartitionManager m = new PartitionManager(connection, config.runId(), config.nats().replicas(), WorkerAssignment.settings(config),
+                    WorkerAssignment.strategy(config), new Ownership(), clock, registry);
+            PartitionWeights weights = new PartitionWeights(config.partitions());
+            m.updateWeights(IntStream.range(0, weights.count()).mapToDouble(weights::weight).toArray());
+            manager = m;
+            m.start();
+            LOG.infof("worker %s started; partitions come from the partition manager (%s)", instance,
+                    config.worker().assignment().name().toLowerCase(java.util.Locale.ROOT));
+        } else {
+            int[] mine = IntStream.range(0, config.partitions().count()).filter(p -> p % config.worker().count() == index).toArray();
+            for (int p : mine) {
+                startPartition(p);
+            }
+            LOG.infof("worker %s started: %d partitions (static)", instance, mine.length);
+        }
+    }
+
+    /** The partition manager's callbacks: flags are set at once, consumers are started and stopped on the handoff thread. */
+    private final class Ownership implements PartitionManager.Listener {
+        @Override
+        public void grant(long version, Set<Integer> granted) {
+            handoff.executor().execute(() -> {
+                for (int p : granted) {
+                    try {
+                        startPartition(p);
+                    } catch (Exception e) {
+                        LOG.errorf("worker %s: cannot start partition %d: %s", instance, p, e);
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void revoke(long version, Set<Integer> revoked) {
+            for (int p : revoked) {
+                PartitionState s = active.get(p);
+                if (s != null) {
+                    s.accepting = false;
+                }
+            }
+            handoff.executor().execute(() -> {
+                for (int p : revoked) {
+                    releasePartition(p);
+                }
+                PartitionManager m = manager;
+                if (m != null) {
+                    m.released(version, revoked);
+                }
+            });
+        }
+
+        @Override
+        public void fenced(Set<Integer> lost) {
+            // First stop receipting and committing, right here: another owner may already be reading.
+            for (int p : lost) {
+                PartitionState s = active.get(p);
+                if (s != null) {
+                    s.accepting = false;
+                    s.owned = false;
+                }
+            }
+            handoff.executor().execute(() -> lost.forEach(WorkerService.this::dropPartition));
+        }
+    }
+
+    /** Claims the partition's position and starts its consumer. */
+    private void startPartition(int p) throws Exception {
+        if (active.containsKey(p)) {
+            return;
+        }
+        PartitionState state = Retry.within(Provisioner.START_PATIENCE, "claiming partition " + p, () -> claim(p));
+        active.put(p, state);
+        Retry.within(Provisioner.START_PATIENCE, "consuming partition " + p, () -> consume(state));
+    }
+
+    /** Revoke: stop pulling, wait until everything taken is receipted, commit clean, close the consumer. */
+    private void releasePartition(int p) {
+        PartitionState state = active.get(p);
+        if (state == null) {
+            return;
+        }
+        state.accepting = false;
+        stopConsumer(state);
+        long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+        while (state.queued.get() > 0 && System.nanoTime() < deadline && !aborting()) {
+            sleepQuietly(5);
+        }
+        boolean clean = state.queued.get() == 0;
+        commit(state, clean);
+        state.owned = false;
+        closeConsumer(state);
+        active.remove(p);
+    }
+
+    /** Fence: the partition is no longer ours; nothing more is receipted or committed for it. */
+    private void dropPartition(int p) {
+        PartitionState state = active.remove(p);
+        if (state != null) {
+            state.accepting = false;
+            state.owned = false;
+            stopConsumer(state);
+            closeConsumer(state);
+        }
     }
 
     /** Reads the partition's committed position and records this worker as its running owner. */
-    private PartitionState claim(KeyValue positions, int p) throws Exception {
+    private PartitionState claim(int p) throws Exception {
         byte[] stored = readPositionFromLeader(p);
         long start = 0;
         long replayUntil = 0;
@@ -147,8 +272,8 @@ public final class WorkerService extends GuardedComponent {
                         p, pos.owner(), start, replayUntil);
             }
         }
-        positions.put(Names.positionKey(p), new Position(start, false, incarnation).encode());
-        return new PartitionState(p, start, replayUntil);
+        long revision = positions.put(Names.positionKey(p), new Position(start, false, incarnation).encode());
+        return new PartitionState(p, start, replayUntil, revision);
     }
 
     /**
@@ -199,15 +324,22 @@ public final class WorkerService extends GuardedComponent {
         return consumer;
     }
 
-    /** Runs on the dispatcher thread (one for all partitions): no locking of partition state needed. */
+    /** Runs on the dispatcher thread (one for all partitions). */
     private void onMessage(PartitionState state, Message msg) {
-        if (!msg.isJetStream() || draining) {
+        if (!msg.isJetStream() || draining || !state.accepting) {
             return;
         }
         // Back-pressure: while the flusher is behind (a receipts-stream failover), stop taking
         // messages; the pull stalls and nothing piles up in memory.
         while (queue.size() >= config.worker().maxPending() && !draining && !Thread.currentThread().isInterrupted()) {
             sleepQuietly(1);
+        }
+        if (!state.firstSeen) {
+            state.firstSeen = true;
+            PartitionManager m = manager;
+            if (m != null) {
+                m.firstMessageConsumed(state.partition);
+            }
         }
         long streamSeq = msg.metaData().streamSequence();
         int delivered = (int) msg.metaData().deliveredCount();
@@ -232,7 +364,8 @@ public final class WorkerService extends GuardedComponent {
         long delay = max > min ? ThreadLocalRandom.current().nextLong(min, max + 1) : min;
         long readyAt = Math.max(System.nanoTime() + delay, state.lastReadyAt);
         state.lastReadyAt = readyAt;
-        queue.add(new PendingMessage(msg, state.partition, sequence, streamSeq, delivered, intended, readyAt, arrivals++));
+        state.queued.incrementAndGet();
+        queue.add(new PendingMessage(msg, state, sequence, streamSeq, delivered, intended, readyAt, arrivals++));
     }
 
     private void flushLoop() {
@@ -260,18 +393,29 @@ public final class WorkerService extends GuardedComponent {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Retry.Abandoned e) {
-            LOG.warnf("worker %s: %s; %d processed messages stay unacknowledged and will be redelivered", instance, e.getMessage(), batch.size());
+            LOG.warnf("worker %s: %s; %d processed messages are not receipted and will be read again", instance, e.getMessage(), batch.size());
         } catch (RuntimeException e) {
             fail("receipt flusher died", e);
         }
     }
 
-    private long batchCounter;
+    /** True while this worker may still receipt and commit the partition. */
+    private boolean owns(PartitionState state) {
+        PartitionManager m = manager;
+        return state.owned && (m == null || m.owns(state.partition));
+    }
 
     private void flush(List<PendingMessage> batch) throws Retry.Abandoned, InterruptedException {
         long nowMicros = clock.millis() * 1000;
         List<Receipt> receipts = new ArrayList<>(batch.size());
+        List<PendingMessage> kept = new ArrayList<>(batch.size());
         for (PendingMessage m : batch) {
+            if (!owns(m.state())) {
+                // Moved away (fenced) while it was processed: its new owner reads it again.
+                m.state().queued.decrementAndGet();
+                continue;
+            }
+            kept.add(m);
             if (m.sequence() > 0) {
                 receipts.add(new Receipt(m.partition(), m.sequence(), m.deliveryCount(), Math.max(0, nowMicros - m.intendedAtMicros())));
             }
@@ -292,42 +436,60 @@ public final class WorkerService extends GuardedComponent {
                     });
             receiptBatches.increment();
         }
-        for (PendingMessage m : batch) {
-            PartitionState state = partitions[m.partition()];
+        for (PendingMessage m : kept) {
+            PartitionState state = m.state();
             if (m.streamSequence() > state.processed) {
                 state.processed = m.streamSequence();
             }
+            state.queued.decrementAndGet();
         }
-        processedCounter.increment(batch.size());
+        processedCounter.increment(kept.size());
     }
 
-    /** Commits the positions that advanced; {@code clean} on a graceful stop after everything was flushed. */
-    private void commit(boolean clean) {
-        Connection conn = connection;
-        if (conn == null || partitions == null) {
+    private void commitAdvanced() {
+        for (PartitionState state : active.values()) {
+            if (state.processed > state.committed) {
+                commit(state, false);
+            }
+        }
+    }
+
+    /**
+     * Commits one partition's position with a revision check: if anyone else wrote it since this
+     * owner's last write (a new owner after this one was frozen), the commit fails and this worker
+     * stops treating the partition as its own.
+     */
+    private void commit(PartitionState state, boolean clean) {
+        if (!owns(state) || connection == null) {
             return;
         }
-        try {
-            KeyValue kv = conn.keyValue(names.positionsBucket());
-            for (int p : mine) {
-                PartitionState state = partitions[p];
-                if (state == null) {
-                    continue;
+        synchronized (state) {
+            long position = Math.max(state.processed, state.committed);
+            try {
+                state.revision = positions.update(Names.positionKey(state.partition), new Position(position, clean, incarnation).encode(),
+                        state.revision);
+                state.committed = position;
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                    LOG.warnf("worker %s: partition %d's position was written by another owner; giving the partition up", instance,
+                            state.partition);
+                    state.owned = false;
+                    state.accepting = false;
+                } else {
+                    LOG.warnf("worker %s: position commit of partition %d failed (%s); will retry", instance, state.partition, e.toString());
                 }
-                long processed = state.processed;
-                if (processed > state.committed || clean) {
-                    long position = Math.max(processed, state.committed);
-                    kv.put(Names.positionKey(p), new Position(position, clean, incarnation).encode());
-                    state.committed = position;
-                }
+            } catch (Exception e) {
+                LOG.warnf("worker %s: position commit of partition %d failed (%s); will retry", instance, state.partition, e.toString());
             }
-        } catch (Exception e) {
-            LOG.warnf("worker %s: position commit failed (%s); will retry", instance, e.toString());
         }
     }
 
     @Override
     protected void dropConnection() {
+        PartitionManager m = manager;
+        if (m != null) {
+            m.halt();
+        }
         OwnedConnection l = link;
         if (l != null) {
             l.close();
@@ -336,10 +498,35 @@ public final class WorkerService extends GuardedComponent {
 
     @Override
     protected void doStop() {
-        // No new pulls; messages of a pull already under way are dropped once draining (never
-        // receipted, so never committed: the next owner reads them again, no duplicate).
-        for (MessageConsumer consumer : consumers) {
-            consumer.stop();
+        PartitionManager m = manager;
+        if (m != null) {
+            // A planned leave: the manager revokes everything (released on the handoff thread) and
+            // deletes this member, so the others take over at once instead of after the TTL.
+            if (aborting()) {
+                m.halt();
+            } else {
+                m.stop();
+            }
+            manager = null;
+        }
+        if (handoff != null) {
+            if (!aborting()) {
+                // Whatever is still ours (static strategy, or left over): release it cleanly.
+                for (int p : new ArrayList<>(active.keySet())) {
+                    handoff.executor().execute(() -> releasePartition(p));
+                }
+                handoff.executor().shutdown();
+                try {
+                    handoff.executor().awaitTermination(DRAIN_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            handoff.close();
+            handoff = null;
+        }
+        for (PartitionState state : active.values()) {
+            stopConsumer(state);
         }
         draining = true;
         boolean flushed = false;
@@ -366,22 +553,14 @@ public final class WorkerService extends GuardedComponent {
             committer = null;
         }
         if (!aborting()) {
-            commit(flushed);
-        }
-        for (MessageConsumer consumer : consumers) {
-            String serverName = consumer.getConsumerName();
-            try {
-                consumer.close();
-                if (connection != null && serverName != null) {
-                    // Ephemeral consumers also expire by themselves; deleting them now keeps a
-                    // restart-heavy soak from accumulating idle consumers on the servers.
-                    connection.jetStreamManagement().deleteConsumer(names.dataStream(), serverName);
-                }
-            } catch (Exception e) {
-                LOG.debugf("consumer %s not deleted (%s); the server removes it when idle", serverName, e);
+            for (PartitionState state : active.values()) {
+                commit(state, flushed);
             }
         }
-        consumers.clear();
+        for (PartitionState state : active.values()) {
+            closeConsumer(state);
+        }
+        active.clear();
         if (connection != null) {
             if (dispatcher != null) {
                 connection.closeDispatcher(dispatcher);
@@ -394,8 +573,38 @@ public final class WorkerService extends GuardedComponent {
             link = null;
         }
         queue.clear();
-        partitions = null;
-        LOG.infof("worker %s stopped (%s)", instance, flushed ? "everything flushed and committed" : "with unflushed messages; they will be redelivered");
+        LOG.infof("worker %s stopped (%s)", instance, flushed ? "everything flushed and committed" : "with unflushed messages; they will be read again");
+    }
+
+    private static void stopConsumer(PartitionState state) {
+        MessageConsumer c = state.consumer;
+        if (c != null) {
+            try {
+                c.stop();
+            } catch (RuntimeException e) {
+                LOG.debugf("stopping consumer of partition %d: %s", state.partition, e);
+            }
+        }
+    }
+
+    private void closeConsumer(PartitionState state) {
+        MessageConsumer c = state.consumer;
+        if (c == null) {
+            return;
+        }
+        state.consumer = null;
+        String serverName = c.getConsumerName();
+        try {
+            c.close();
+            Connection conn = connection;
+            if (conn != null && serverName != null && !aborting()) {
+                // Ephemeral consumers also expire by themselves; deleting them now keeps a
+                // restart-heavy soak from accumulating idle consumers on the servers.
+                conn.jetStreamManagement().deleteConsumer(names.dataStream(), serverName);
+            }
+        } catch (Exception e) {
+            LOG.debugf("consumer %s not deleted (%s); the server removes it when idle", serverName, e);
+        }
     }
 
     private static void sleepQuietly(long millis) {
@@ -406,23 +615,33 @@ public final class WorkerService extends GuardedComponent {
         }
     }
 
-    /** One owned partition. Fields are touched by the dispatcher, flusher and committer threads as noted. */
-    private static final class PartitionState {
+    /** One partition this worker reads. Touched by the dispatcher, flusher, committer and handoff threads as noted. */
+    static final class PartitionState {
         final int partition;
         /** Stream sequences at or below this may have been processed by a previous owner. */
         final long replayUntil;
+        /** KV revision of this owner's last write of the position (revision-checked updates). */
+        long revision;
         volatile long committed;
-        /** Highest stream sequence whose receipt is stored and that is acked (flusher thread writes). */
+        /** Highest stream sequence whose receipt is stored (flusher thread writes). */
         volatile long processed;
+        /** Messages taken and not yet receipted or dropped. */
+        final AtomicInteger queued = new AtomicInteger();
+        /** False once revoked or fenced: new messages are not taken. */
+        volatile boolean accepting = true;
+        /** False once fenced or overwritten: nothing more is receipted or committed. */
+        volatile boolean owned = true;
         /** Dispatcher thread only. */
         long lastReadyAt;
+        boolean firstSeen;
         volatile MessageConsumer consumer;
 
-        PartitionState(int partition, long committed, long replayUntil) {
+        PartitionState(int partition, long committed, long replayUntil, long revision) {
             this.partition = partition;
             this.committed = committed;
             this.processed = committed;
             this.replayUntil = replayUntil;
+            this.revision = revision;
         }
     }
 }

@@ -74,7 +74,12 @@ class LifecycleLeakIT {
         try (Soak soak = new Soak(nats, "restarts")
                 .set("natsoak.partitions.count", "4").set("natsoak.partitions.rate", "25")
                 .set("natsoak.producer.count", "1").set("natsoak.worker.count", "1")
-                .set("natsoak.duration", "0").set("natsoak.verifier.validation-window", "5s");
+                .set("natsoak.duration", "0").set("natsoak.verifier.validation-window", "5s")
+                // The worker runs its partition manager (its threads are in the census too), tuned
+                // so a leave and re-join rebalance at once: hundreds of restarts fit in minutes.
+                .set("natsoak.worker.heartbeat-ttl", "2s").set("natsoak.worker.heartbeat-interval", "250ms")
+                .set("natsoak.worker.rebalance-window", "0s").set("natsoak.worker.min-rebalance-interval", "0s")
+                .set("natsoak.worker.cold-start", "0s").set("natsoak.worker.emergency-grace", "200ms");
              Connection client = Nats.connect(nats.urls().get(0))) {
             VerifierService verifier = soak.startVerifier();
             WorkerService worker = soak.startWorker(0);

@@ -90,6 +90,33 @@ class FaultScenarioIT {
         }
     }
 
+    @Test
+    void aWorkerFrozenPastItsHeartbeatTtlNeverProcessesAPartitionThatMovedAway() throws Exception {
+        try (LocalTopology t = soak("freeze").set("natsoak.worker.heartbeat-ttl", "2s")
+                .set("natsoak.worker.heartbeat-interval", "250ms").topology()) {
+            t.start();
+            awaitVerifying(t, 300);
+            RoleProcess victim = t.workers().get(0);
+            signal("STOP", victim.pid());
+            try {
+                // Well past the 2 s TTL: its partitions move to the other worker meanwhile.
+                Thread.sleep(8_000);
+            } finally {
+                signal("CONT", victim.pid());
+            }
+            Report r = awaitFinal(t);
+            assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo("PASS");
+            assertThat(r.gaps()).isZero();
+            assertThat(r.duplicates().unexplained()).as("the frozen worker processed nothing that moved away").isZero();
+            assertThat(r.verified()).isEqualTo(r.published());
+        }
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
+    }
+
     private static void awaitVerifying(LocalTopology t, long verified) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> t.liveReport().map(Report::verified).orElse(0L) >= verified);

@@ -44,7 +44,7 @@ class PipelineIT {
             Report r = soak.awaitVerdict(90);
             assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo("PASS");
             assertThat(r.last()).isTrue();
-            assertThat(r.published()).isGreaterThan(400);
+            assertThat(r.published()).as("a real flow of messages").isGreaterThan(100);
             assertThat(r.verified()).isEqualTo(r.published());
             assertThat(r.received()).isEqualTo(r.published());
             assertThat(r.gaps()).isZero();
@@ -62,7 +62,8 @@ class PipelineIT {
         try (Soak soak = new Soak(nats, "loss")
                 .set("natsoak.partitions.count", "4").set("natsoak.partitions.rate", "25")
                 .set("natsoak.producer.count", "1").set("natsoak.worker.count", "2")
-                .set("natsoak.duration", "3s").set("natsoak.verifier.validation-window", "2s")) {
+                .set("natsoak.duration", "3s").set("natsoak.verifier.validation-window", "2s")
+                .set("natsoak.verifier.settle-timeout", "3s")) {
             ProducerService producer = soak.startProducer(0);
             await().atMost(Duration.ofSeconds(60)).until(producer::finished);
             Names names = new Names(soak.runId());

@@ -90,6 +90,13 @@ public final class Soak implements AutoCloseable {
         return verifier;
     }
 
+    /** Ends an untimed run: producers stop (their last marks), the verifier decides. */
+    public Report finish(long seconds) throws Exception {
+        producers.forEach(ProducerService::stop);
+        verifier.concludeNow();
+        return awaitVerdict(seconds);
+    }
+
     public Report awaitVerdict(long seconds) throws Exception {
         return verifier.verdict().get(seconds, TimeUnit.SECONDS);
     }

@@ -1,0 +1,181 @@
+package io.natsoak.verifier;
+
+import io.natsoak.model.Json;
+import io.natsoak.model.ResourceSample;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongUnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class ResourceGrowthTest {
+
+    private static final long MIB = 1024 * 1024;
+    private static final long START = 1_700_000_000_000L;
+    /** Warm-up 30 s, samples every 5 s. */
+    private static final ResourceGrowth.Limits LIMITS = new ResourceGrowth.Limits(Duration.ofSeconds(30), 5, 10, 20);
+
+    /** A clock the test moves: "now" is the last sample's time. */
+    private static final class TestClock extends Clock {
+        long millis = START;
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+    }
+
+    private final TestClock clock = new TestClock();
+    private final ResourceGrowth growth = new ResourceGrowth(LIMITS, clock);
+
+    /** Samples every 5 s for {@code seconds}, threads(t) as given, heap 100 MiB, RSS 200 MiB. */
+    private void feed(String role, String instance, long processStart, long fromMillis, int seconds, LongUnaryOperator threadsAtSecond) {
+        for (int s = 0; s <= seconds; s += 5) {
+            long at = fromMillis + s * 1000L;
+            clock.millis = Math.max(clock.millis, at);
+            growth.add(new ResourceSample(role, instance, processStart, at, (int) threadsAtSecond.applyAsLong(s), 100 * MIB, 200 * MIB));
+        }
+    }
+
+    @Test
+    void aThreadLeakIsDetectedNamedAndMeasured() {
+        feed("worker", "worker-0", START - 5_000, START, 300, s -> 45);
+        // worker-1 leaks one thread every 10 s after its warm-up
+        feed("worker", "worker-1", START - 5_000, START, 300, s -> s <= 30 ? 45 : 45 + (s - 30) / 10);
+        feed("verifier", "verifier", START - 5_000, START, 300, s -> 30);
+
+        Map<String, Report.RoleResources> byRole = growth.byRole();
+        Report.Growth threads = byRole.get("worker").threads();
+        assertThat(threads.instance()).isEqualTo("worker-1");
+        assertThat(threads.baseline()).isEqualTo(45);
+        assertThat(threads.end()).isEqualTo(71); // median of the last 5 samples (280..300 s): 45 + 26
+        assertThat(threads.growthPercent()).isCloseTo(57.8, within(0.1));
+        assertThat(threads.slopePerHour()).isGreaterThan(100); // 360 threads/h after warm-up
+        assertThat(threads.judged()).isTrue();
+        assertThat(threads.crossed()).isTrue();
+        assertThat(byRole.get("verifier").threads().crossed()).isFalse();
+        assertThat(growth.reasons()).containsExactly("threads of worker-1 grew 57.8% (45 -> 71), limit 5%");
+    }
+
+    @Test
+    void memoryGrowthIsDetectedInMiB() {
+        for (int s = 0; s <= 300; s += 5) {
+            long at = START + s * 1000L;
+            clock.millis = at;
+            long heap = s <= 30 ? 100 * MIB : 100 * MIB + (s - 30) * MIB / 10; // +27 MiB by the end
+            growth.add(new ResourceSample("verifier", "verifier", START, at, 30, heap, 200 * MIB));
+        }
+        Report.Growth heap = growth.byRole().get("verifier").heapAfterGcBytes();
+        assertThat(heap.crossed()).isTrue();
+        assertThat(growth.reasons()).containsExactly("heap after GC of verifier grew 26% (100.0 MiB -> 126.0 MiB), limit 10%");
+        assertThat(growth.byRole().get("verifier").rssBytes().crossed()).isFalse();
+    }
+
+    @Test
+    void noGrowthStaysSilentAndNoiseAroundTheLevelIsNotGrowth() {
+        feed("producer", "producer-0", START, START, 3600, s -> 60 + (s / 5) % 3); // 60, 61, 62, 60, ...
+        Report.Growth threads = growth.byRole().get("producer").threads();
+        assertThat(threads.judged()).isTrue();
+        assertThat(threads.crossed()).isFalse();
+        assertThat(Math.abs(threads.slopePerHour())).isLessThan(1);
+        assertThat(growth.reasons()).isEmpty();
+    }
+
+    @Test
+    void aRestartSawtoothIsNotGrowth() {
+        // Every 10 minutes the process restarts: it starts at 40 threads, is at its plateau (60, 63, 58, ...)
+        // from the second sample on and stays flat. Across restarts the series is a sawtooth whose peaks are
+        // 50 % above its troughs; per incarnation there is no growth, and the median ignores the first sample.
+        long from = START;
+        int[] plateaus = {60, 63, 58, 61, 60, 62};
+        for (int restart = 0; restart < plateaus.length; restart++) {
+            int plateau = plateaus[restart];
+            feed("worker", "worker-0", from - 2_000, from, 600, s -> s < 5 ? 40 : plateau);
+            from += 605_000;
+        }
+        Report.Growth threads = growth.byRole().get("worker").threads();
+        assertThat(threads.judged()).isTrue();
+        assertThat(threads.growthPercent()).isZero();
+        assertThat(growth.reasons()).isEmpty();
+    }
+
+    @Test
+    void aRestartedProcessStartsANewBaselineEvenWhenItsLevelIsHigher() {
+        feed("worker", "worker-0", START - 1000, START, 120, s -> 40);
+        // restarted with a different configuration: a higher but flat level
+        feed("worker", "worker-0", START + 121_000, START + 125_000, 120, s -> 80);
+        assertThat(growth.reasons()).isEmpty();
+        // the same values from one incarnation are growth
+        feed("worker", "worker-9", START - 1000, START, 120, s -> s <= 30 ? 40 : 80);
+        assertThat(growth.reasons()).containsExactly("threads of worker-9 grew 100% (40 -> 80), limit 5%");
+    }
+
+    @Test
+    void theSlopeIsTheLeastSquaresFitPerHourAndZeroForAFlatSeries() {
+        for (int minute = 0; minute <= 120; minute++) {
+            clock.millis = START + minute * 60_000L;
+            growth.add(new ResourceSample("worker", "linear", START, clock.millis, 100 + minute / 6, 100 * MIB, 200 * MIB));
+        }
+        Report.RoleResources w = growth.byRole().get("worker");
+        assertThat(w.threads().slopePerHour()).isCloseTo(10, within(0.2)); // a step every 6 minutes: 10 per hour
+        assertThat(w.heapAfterGcBytes().slopePerHour()).isZero();
+        assertThat(w.rssBytes().slopePerHour()).isZero();
+    }
+
+    @Test
+    void thresholdEdgesExactlyAtTheLimitPassAboveFails() {
+        feed("worker", "at-limit", START, START, 120, s -> s <= 30 ? 100 : 105);      // +5 %: not beyond
+        assertThat(growth.reasons()).isEmpty();
+        feed("worker", "above-limit", START, START, 120, s -> s <= 30 ? 100 : 106);   // +6 %
+        assertThat(growth.reasons()).containsExactly("threads of above-limit grew 6% (100 -> 106), limit 5%");
+    }
+
+    @Test
+    void nothingIsJudgedDuringTheWarmUpAndAZeroBaselineIsNotCompared() {
+        feed("worker", "worker-0", START, START, 25, s -> s < 15 ? 40 : 400);
+        Report.Growth threads = growth.byRole().get("worker").threads();
+        assertThat(threads.judged()).isFalse();
+        assertThat(growth.reasons()).isEmpty();
+
+        for (int s = 0; s <= 120; s += 5) {
+            clock.millis = START + s * 1000L;
+            growth.add(new ResourceSample("verifier", "verifier", START, clock.millis, 30, s <= 30 ? 0 : 50 * MIB, -1));
+        }
+        Report.RoleResources v = growth.byRole().get("verifier");
+        assertThat(v.heapAfterGcBytes().growthPercent()).isNull();
+        assertThat(v.heapAfterGcBytes().crossed()).isFalse();
+        assertThat(v.rssBytes()).as("RSS unknown").isNull();
+        assertThat(growth.reasons()).isEmpty();
+    }
+
+    @Test
+    void theReportCarriesTheFiguresAndTheReasonsFailTheVerdict() {
+        feed("worker", "worker-1", START, START, 120, s -> s <= 30 ? 45 : 64);
+        Report pass = new Report(Report.PASS, List.of(), true, "r", 120, 10, 10, 10, 0, new Report.Duplicates(0, 0), 1, 0, 1,
+                new Report.Latency(1, 2, 3), 0, 1, List.of(), Map.of());
+        Report r = pass.withResources(growth.byRole(), growth.reasons());
+        assertThat(r.verdict()).isEqualTo(Report.FAIL);
+        assertThat(r.reasons()).containsExactly("threads of worker-1 grew 42.2% (45 -> 64), limit 5%");
+        String json = new String(Json.write(r));
+        assertThat(json).contains("\"resources\":{\"worker\":{\"threads\":{\"instance\":\"worker-1\",\"baseline\":45.0,\"end\":64.0");
+        assertThat(json.indexOf("\"gapSamples\"")).isLessThan(json.indexOf("\"resources\""));
+        assertThat(Json.read(Json.write(r), Report.class)).isEqualTo(r);
+    }
+}
