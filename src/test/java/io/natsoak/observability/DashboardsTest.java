@@ -256,29 +256,34 @@ class DashboardsTest {
     /** Every PromQL expression of every dashboard: targets, annotations, query variables' selectors. */
     private Map<String, String> expressions() {
         Map<String, String> out = new LinkedHashMap<>();
-        dashboards.forEach((file, d) -> {
-            for (JsonNode p : panels(d)) {
-                int i = 0;
-                for (JsonNode t : p.path("targets")) {
-                    out.put(file + " panel '" + p.path("title").asText() + "' target " + i++, t.path("expr").asText());
-                }
-            }
-            d.path("annotations").path("list").forEach(a -> {
-                if (a.has("expr")) {
-                    out.put(file + " annotation '" + a.path("name").asText() + "'", a.path("expr").asText());
-                }
-                if (a.path("target").has("expr")) {
-                    out.put(file + " annotation target '" + a.path("name").asText() + "'", a.path("target").path("expr").asText());
-                }
-            });
-            d.path("templating").path("list").forEach(v -> {
-                Matcher m = LABEL_VALUES.matcher(v.path("query").asText());
-                if (v.path("type").asText().equals("query") && m.matches()) {
-                    out.put(file + " variable " + v.path("name").asText(), m.group(1));
-                }
-            });
-        });
+        dashboards.forEach((file, d) -> out.putAll(expressionsOf(file, d)));
         assertThat(out).isNotEmpty();
+        return out;
+    }
+
+    /** The PromQL expressions of one dashboard, keyed by where they are (also used by PrometheusScrapeIT). */
+    static Map<String, String> expressionsOf(String file, JsonNode d) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (JsonNode p : panels(d)) {
+            int i = 0;
+            for (JsonNode t : p.path("targets")) {
+                out.put(file + " panel '" + p.path("title").asText() + "' target " + i++, t.path("expr").asText());
+            }
+        }
+        d.path("annotations").path("list").forEach(a -> {
+            if (a.has("expr")) {
+                out.put(file + " annotation '" + a.path("name").asText() + "'", a.path("expr").asText());
+            }
+            if (a.path("target").has("expr")) {
+                out.put(file + " annotation target '" + a.path("name").asText() + "'", a.path("target").path("expr").asText());
+            }
+        });
+        d.path("templating").path("list").forEach(v -> {
+            Matcher m = LABEL_VALUES.matcher(v.path("query").asText());
+            if (v.path("type").asText().equals("query") && m.matches()) {
+                out.put(file + " variable " + v.path("name").asText(), m.group(1));
+            }
+        });
         return out;
     }
 

@@ -46,7 +46,6 @@ import static org.awaitility.Awaitility.await;
 class PrometheusScrapeIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern LABEL_VALUES = Pattern.compile("^label_values\\((.*),\\s*[A-Za-z_][A-Za-z0-9_]*\\)$");
     private static final Duration SCRAPING = Duration.ofSeconds(35);
 
     /** Metrics that cannot exist in a local run: their queries must execute, and may be empty. */
@@ -235,33 +234,12 @@ class PrometheusScrapeIT {
                 .replaceAll("\\$\\{[A-Za-z0-9_:]+}|\\$[A-Za-z_][A-Za-z0-9_]*", ".*");
     }
 
-    /** Every PromQL expression of every dashboard: targets, annotations, query variables' selectors. */
+    /** Every PromQL expression of every dashboard (the same walk as DashboardsTest). */
     private static Map<String, String> expressions() throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(ProjectFiles.path(ProjectFiles.DASHBOARDS))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                String file = f.getFileName().toString();
-                JsonNode d = JSON.readTree(f.toFile());
-                for (JsonNode p : DashboardsTest.panels(d)) {
-                    int i = 0;
-                    for (JsonNode target : p.path("targets")) {
-                        out.put(file + " panel '" + p.path("title").asText() + "' target " + i++, target.path("expr").asText());
-                    }
-                }
-                d.path("annotations").path("list").forEach(a -> {
-                    if (a.has("expr")) {
-                        out.put(file + " annotation '" + a.path("name").asText() + "'", a.path("expr").asText());
-                    }
-                    if (a.path("target").has("expr")) {
-                        out.put(file + " annotation target '" + a.path("name").asText() + "'", a.path("target").path("expr").asText());
-                    }
-                });
-                d.path("templating").path("list").forEach(v -> {
-                    Matcher m = LABEL_VALUES.matcher(v.path("query").asText());
-                    if (v.path("type").asText().equals("query") && m.matches()) {
-                        out.put(file + " variable " + v.path("name").asText(), m.group(1));
-                    }
-                });
+                out.putAll(DashboardsTest.expressionsOf(f.getFileName().toString(), JSON.readTree(f.toFile())));
             }
         }
         assertThat(out).isNotEmpty();
