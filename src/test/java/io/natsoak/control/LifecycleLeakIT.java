@@ -77,6 +77,7 @@ class LifecycleLeakIT {
                 .set("natsoak.duration", "0").set("natsoak.verifier.validation-window", "5s")
                 // The worker runs its partition manager (its threads are in the census too), tuned
                 // so a leave and re-join rebalance at once: hundreds of restarts fit in minutes.
+                .set("natsoak.worker.assignment", "weighted-consistent-hash")
                 .set("natsoak.worker.heartbeat-ttl", "2s").set("natsoak.worker.heartbeat-interval", "250ms")
                 .set("natsoak.worker.rebalance-window", "0s").set("natsoak.worker.min-rebalance-interval", "0s")
                 .set("natsoak.worker.cold-start", "0s").set("natsoak.worker.emergency-grace", "200ms");

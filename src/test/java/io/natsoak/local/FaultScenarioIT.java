@@ -92,7 +92,8 @@ class FaultScenarioIT {
 
     @Test
     void aWorkerFrozenPastItsHeartbeatTtlNeverProcessesAPartitionThatMovedAway() throws Exception {
-        try (LocalTopology t = soak("freeze").set("natsoak.worker.heartbeat-ttl", "2s")
+        try (LocalTopology t = soak("freeze").set("natsoak.worker.assignment", "weighted-consistent-hash")
+                .set("natsoak.worker.heartbeat-ttl", "2s")
                 .set("natsoak.worker.heartbeat-interval", "250ms").topology()) {
             t.start();
             awaitVerifying(t, 300);
