@@ -30,6 +30,7 @@ import io.nats.client.MessageConsumer;
 import io.nats.client.OrderedConsumerContext;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import org.jboss.logging.Logger;
 
@@ -283,10 +284,15 @@ public final class WorkerService extends GuardedComponent {
      * verifier would rightly call them unexplained duplicates.
      */
     private byte[] readPositionFromLeader(int p) throws Exception {
+        MessageInfo entry = positionEntryFromLeader(p);
+        return entry == null ? null : entry.getData();
+    }
+
+    /** The position's last KV entry (value and revision) from the bucket's stream leader; null if none. */
+    private MessageInfo positionEntryFromLeader(int p) throws Exception {
         try {
             return connection.jetStreamManagement()
-                    .getLastMessage("KV_" + names.positionsBucket(), "$KV." + names.positionsBucket() + "." + Names.positionKey(p))
-                    .getData();
+                    .getLastMessage("KV_" + names.positionsBucket(), "$KV." + names.positionsBucket() + "." + Names.positionKey(p));
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
                 return null;
@@ -471,10 +477,7 @@ public final class WorkerService extends GuardedComponent {
                 state.committed = position;
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
-                    LOG.warnf("worker %s: partition %d's position was written by another owner; giving the partition up", instance,
-                            state.partition);
-                    state.owned = false;
-                    state.accepting = false;
+                    adoptOwnWriteOrGiveUp(state);
                 } else {
                     LOG.warnf("worker %s: position commit of partition %d failed (%s); will retry", instance, state.partition, e.toString());
                 }
@@ -482,6 +485,29 @@ public final class WorkerService extends GuardedComponent {
                 LOG.warnf("worker %s: position commit of partition %d failed (%s); will retry", instance, state.partition, e.toString());
             }
         }
+    }
+
+    /**
+     * The revision check failed. Either our own earlier write was stored but its PubAck was lost
+     * (a NATS failover): then the stored entry is ours, we adopt its revision and the next commit
+     * goes through. Or another owner wrote it: then the partition is no longer ours.
+     */
+    private void adoptOwnWriteOrGiveUp(PartitionState state) {
+        try {
+            MessageInfo entry = positionEntryFromLeader(state.partition);
+            if (entry != null && entry.getData() != null && incarnation.equals(Position.decode(entry.getData()).owner())) {
+                state.revision = entry.getSeq();
+                LOG.infof("worker %s: partition %d's last position write was stored without an acknowledgement; continuing from it",
+                        instance, state.partition);
+                return;
+            }
+        } catch (Exception e) {
+            LOG.warnf("worker %s: cannot read partition %d's position (%s); will retry", instance, state.partition, e.toString());
+            return;
+        }
+        LOG.warnf("worker %s: partition %d's position was written by another owner; giving the partition up", instance, state.partition);
+        state.owned = false;
+        state.accepting = false;
     }
 
     @Override
