@@ -12,6 +12,7 @@ import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.model.ResourceSample;
+import io.natsoak.nats.KvWatch;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -19,13 +20,11 @@ import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
-import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -71,7 +70,7 @@ public final class VerifierService extends GuardedComponent {
     private Connection connection;
     private Dispatcher dispatcher;
     private ReceiptsFeed receipts;
-    private NatsKeyValueWatchSubscription marksWatch;
+    private KvWatch marksWatch;
     private Subscription resourcesSubscription;
     private OwnedExecutor.Scheduler reporter;
 
@@ -136,8 +135,8 @@ public final class VerifierService extends GuardedComponent {
         receipts = new ReceiptsFeed(connection, dispatcher, names, config.nats().replicas(), this::onReceipts,
                 () -> lastArrivalMillis, clock::millis);
         receipts.start();
-        KeyValue marks = connection.keyValue(names.marksBucket());
-        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
+        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks",
+                () -> KvWatch.all(connection, dispatcher, names.marksBucket(), new MarksWatcher()));
         reporter = OwnedExecutor.scheduler(name(), "report");
         long interval = config.verifier().reportInterval().toMillis();
         reporter.executor().scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
@@ -329,7 +328,7 @@ public final class VerifierService extends GuardedComponent {
             receipts = null;
         }
         if (marksWatch != null) {
-            marksWatch.unsubscribe();
+            marksWatch.close();
             marksWatch = null;
         }
         if (connection != null) {
