@@ -295,6 +295,17 @@ public interface NatsoakConfig {
         @WithDefault("false")
         boolean keepData();
 
+        /**
+         * Also run a local Prometheus that scrapes every role process and loads natsoak's alert
+         * rules ({@code ./natsoak local --prometheus}); stops with the run.
+         */
+        @WithDefault("false")
+        boolean prometheus();
+
+        /** Path or name of the prometheus binary (Debian package prometheus). */
+        @WithDefault("prometheus")
+        String prometheusBinary();
+
         /** How often the launcher prints its progress line. */
         @WithDefault("5s")
         Duration progressInterval();

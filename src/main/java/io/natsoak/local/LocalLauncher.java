@@ -34,6 +34,7 @@ public final class LocalLauncher {
     private volatile boolean interrupted;
     private final CountDownLatch cleanedUp = new CountDownLatch(1);
     private volatile int exitCode = 1;
+    private Optional<LocalPrometheus> prometheus = Optional.empty();
 
     public LocalLauncher(NatsoakConfig config, String java, Path jar, PrintStream out) {
         this.config = config;
@@ -61,6 +62,7 @@ public final class LocalLauncher {
         try {
             String natsServer = NatsServerInstaller.ensure(config.local().natsServer(), out);
             topology = new LocalTopology(config, natsServer, java, jar, Files.createTempDirectory("natsoak-"), inheritedSettings());
+            prometheus = LocalPrometheus.forRun(config, jar, topology);
             exitCode = runSoak(topology);
         } catch (LaunchException e) {
             out.println("natsoak: " + e.getMessage());
@@ -70,6 +72,7 @@ public final class LocalLauncher {
             LOG.debug("local run failed", e);
             exitCode = 1;
         } finally {
+            prometheus.ifPresent(LocalPrometheus::stop);
             if (topology != null) {
                 topology.close();
             }
@@ -101,11 +104,16 @@ public final class LocalLauncher {
         out.printf("starting a %d-node NATS JetStream cluster, the verifier, %d workers and %d producers%n", config.local().nodes(),
                 config.worker().count(), config.producer().count());
         topology.start();
+        if (prometheus.isPresent()) {
+            prometheus.get().start();
+            out.println(prometheus.get().describe());
+        }
         long started = System.nanoTime();
         long interval = config.local().progressInterval().toNanos();
         long nextProgress = started + interval;
         while (!interrupted && topology.verifier().isAlive()) {
             superviseRestarts(topology);
+            prometheus.ifPresent(p -> p.supervise(out));
             if (System.nanoTime() >= nextProgress) {
                 out.println(progressLine(topology, started));
                 nextProgress += interval;

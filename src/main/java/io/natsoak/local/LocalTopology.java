@@ -112,6 +112,11 @@ public final class LocalTopology implements AutoCloseable {
         return logs;
     }
 
+    /** The directory this topology owns and removes on close (unless natsoak.local.keep-data). */
+    public Path workDir() {
+        return workDir;
+    }
+
     /** Every role process. */
     public List<RoleProcess> processes() {
         List<RoleProcess> all = new ArrayList<>(producers);
