@@ -3,6 +3,7 @@ package io.natsoak.verifier;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.natsoak.chaos.ChaosLogReader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -78,6 +79,8 @@ public final class VerifierService extends GuardedComponent {
     private MessageConsumer receiptsConsumer;
     private NatsKeyValueWatchSubscription marksWatch;
     private Subscription resourcesSubscription;
+    /** The faults of the chaos log, for the report; like the verification, it survives in-place restarts. */
+    private final ChaosLogReader chaosLog;
     private OwnedExecutor.Scheduler reporter;
 
     /** @param onVerdict told the final report once, on the reporter thread */
@@ -97,6 +100,7 @@ public final class VerifierService extends GuardedComponent {
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+        this.chaosLog = new ChaosLogReader(names, config.nats());
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
     }
@@ -147,6 +151,10 @@ public final class VerifierService extends GuardedComponent {
                 .numReplicas(config.nats().replicas())
                 .build()));
         resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
+        Retry.within(Provisioner.START_PATIENCE, "reading the chaos log", () -> {
+            chaosLog.start(connection, dispatcher);
+            return null;
+        });
         receiptsConsumer = ctx.consume(ConsumeOptions.builder().batchSize(200).build(), dispatcher, this::onReceipts);
         KeyValue marks = connection.keyValue(names.marksBucket());
         marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
@@ -222,7 +230,7 @@ public final class VerifierService extends GuardedComponent {
 
     /** The per-role growth figures; the thresholds only fail the final verdict. */
     private Report withResources(Report r) {
-        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of());
+        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of()).withChaos(chaosLog.summary());
     }
 
     /** For tests and diagnostics: the resource-growth analysis fed by the samples. */
@@ -346,6 +354,7 @@ public final class VerifierService extends GuardedComponent {
         }
         if (connection != null) {
             if (dispatcher != null) {
+                chaosLog.stop(dispatcher);
                 if (resourcesSubscription != null) {
                     try {
                         dispatcher.unsubscribe(resourcesSubscription);
