@@ -88,6 +88,10 @@ public final class ChaosOperator extends GuardedComponent {
                 .register(registry);
     }
 
+    public ChaosBackend backend() {
+        return backend;
+    }
+
     public ChaosSchedule schedule() {
         return schedule;
     }
