@@ -48,7 +48,9 @@ public final class ChaosSchedule {
             throw new IllegalArgumentException("interval " + min + " to " + max + " is not valid");
         }
         this.seed = seed;
-        this.weights = Collections.unmodifiableMap(new EnumMap<>(weights));
+        Map<ChaosEvent, Integer> copy = new EnumMap<>(ChaosEvent.class);
+        copy.putAll(weights);
+        this.weights = Collections.unmodifiableMap(copy);
         this.minMillis = min.toMillis();
         this.maxMillis = max.toMillis();
         this.sequence = new Random(seed);

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -78,7 +79,10 @@ public final class KubernetesBackend implements ChaosBackend {
 
     /** A fabric8 client on {@code config} whose every request must be granted by {@code permissions}. */
     public static KubernetesClient client(Config config, Permissions permissions, ExecutorService executor) {
-        KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config)
+        // No retries: a refused eviction (429) or a failing API server is recorded and the schedule
+        // goes on; retrying a fault for many seconds would only shift it in time.
+        Config once = new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
+        KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(once)
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(PermissionGuard.NAME, new PermissionGuard(permissions)));
         if (executor != null) {
             builder.withTaskExecutor(executor);
