@@ -252,7 +252,7 @@ class ChaosOperatorIT {
         String subject = new Names(run).controlSubject("chaos", "chaos-0");
         assertThat(control(nc, subject, "{\"command\":\"stop\"}").detail()).containsEntry("chaos", "STOPPED");
         assertThat(registry.get(MetricNames.CHAOS_ACTIVE).gauge().value()).isZero();
-        long before = total(registry);
+        double before = total(registry);
         pod("worker-new", "worker", Map.of());
         pod("worker-new-2", "worker", Map.of());
         Thread.sleep(1000); // several intervals: nothing may happen while paused (a negative check, no timing asserted)
