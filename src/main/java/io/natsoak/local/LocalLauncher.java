@@ -1,5 +1,6 @@
 package io.natsoak.local;
 
+import io.natsoak.chaos.local.LocalChaos;
 import io.natsoak.config.ConfigValidator;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.verifier.Report;
@@ -111,14 +112,16 @@ public final class LocalLauncher {
         long started = System.nanoTime();
         long interval = config.local().progressInterval().toNanos();
         long nextProgress = started + interval;
-        while (!interrupted && topology.verifier().isAlive()) {
-            superviseRestarts(topology);
-            prometheus.ifPresent(p -> p.supervise(out));
-            if (System.nanoTime() >= nextProgress) {
-                out.println(progressLine(topology, started));
-                nextProgress += interval;
+        try (LocalChaos chaos = LocalChaos.start(topology, out)) {
+            while (!interrupted && topology.verifier().isAlive()) {
+                superviseRestarts(topology);
+                prometheus.ifPresent(p -> p.supervise(out));
+                if (System.nanoTime() >= nextProgress) {
+                    out.println(progressLine(topology, started));
+                    nextProgress += interval;
+                }
+                Thread.sleep(200);
             }
-            Thread.sleep(200);
         }
         if (interrupted) {
             out.println("interrupted: stopping producers, then asking the verifier for its verdict");
@@ -150,7 +153,8 @@ public final class LocalLauncher {
 
     private void superviseRestarts(LocalTopology topology) throws IOException {
         for (RoleProcess p : concat(topology.producers(), topology.workers())) {
-            if (!p.isAlive() && !interrupted) {
+            // A worker removed by scaling is no longer supervised (it may die after the snapshot).
+            if (!p.isAlive() && !interrupted && (p.role().equals("producer") || topology.workers().contains(p))) {
                 out.printf("%s exited with code %d; restarting it (see %s)%n", p.name(), p.exitCode(), p.log());
                 sleep(RESTART_DELAY_MS);
                 p.start();

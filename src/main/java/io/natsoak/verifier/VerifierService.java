@@ -3,6 +3,7 @@ package io.natsoak.verifier;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.natsoak.chaos.ChaosLogReader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -72,6 +73,8 @@ public final class VerifierService extends GuardedComponent {
     private ReceiptsFeed receipts;
     private KvWatch marksWatch;
     private Subscription resourcesSubscription;
+    /** The faults of the chaos log, for the report; like the verification, it survives in-place restarts. */
+    private final ChaosLogReader chaosLog;
     private OwnedExecutor.Scheduler reporter;
 
     /** @param onVerdict told the final report once, on the reporter thread */
@@ -91,6 +94,7 @@ public final class VerifierService extends GuardedComponent {
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+        this.chaosLog = new ChaosLogReader(names, config.nats());
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
     }
@@ -132,6 +136,10 @@ public final class VerifierService extends GuardedComponent {
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
         dispatcher = connection.createDispatcher();
         resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
+        Retry.within(Provisioner.START_PATIENCE, "reading the chaos log", () -> {
+            chaosLog.start(connection, dispatcher);
+            return null;
+        });
         receipts = new ReceiptsFeed(connection, dispatcher, names, config.nats().replicas(), this::onReceipts,
                 () -> lastArrivalMillis, clock::millis);
         receipts.start();
@@ -209,7 +217,7 @@ public final class VerifierService extends GuardedComponent {
 
     /** The per-role growth figures; the thresholds only fail the final verdict. */
     private Report withResources(Report r) {
-        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of());
+        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of()).withChaos(chaosLog.summary());
     }
 
     /** For tests and diagnostics: the resource-growth analysis fed by the samples. */
@@ -333,6 +341,7 @@ public final class VerifierService extends GuardedComponent {
         }
         if (connection != null) {
             if (dispatcher != null) {
+                chaosLog.stop(dispatcher);
                 if (resourcesSubscription != null) {
                     try {
                         dispatcher.unsubscribe(resourcesSubscription);
