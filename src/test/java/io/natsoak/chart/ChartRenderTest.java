@@ -413,6 +413,20 @@ class ChartRenderTest {
         assertThat(auth).contains("deny: [\"natsoak.*.control.>\"]");
     }
 
+    @Test
+    void notesSayHowToWatchTheSoakAndReadTheVerdict() {
+        String notes = HelmChart.natsoak().notes("{}");
+        assertThat(notes).contains("kubectl -n natsoak logs -f deploy/natsoak-verifier")
+                .contains("kubectl -n natsoak port-forward svc/natsoak-verifier 8080:8080")
+                .contains("curl -s localhost:8080" + io.natsoak.app.ReportRoute.PATH)
+                .contains("helm test natsoak -n natsoak --logs")
+                .contains("no chaos (chaos.enabled=false)")
+                .contains("Not installed: the PodMonitor")
+                .contains("Not installed: the alert rules");
+        String chaos = HelmChart.natsoak().notes("chaos: {enabled: true}\nmonitoring: {skipApiCheck: true}\nconfig: {run-id: soak-9}");
+        assertThat(chaos).contains("the chaos operator").doesNotContain("Not installed").contains("the run record of \"soak-9\"");
+    }
+
     static String env(Container c, String name) {
         return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst()
                 .orElseThrow(() -> new AssertionError(c.getName() + " has no " + name));

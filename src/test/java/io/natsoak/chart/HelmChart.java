@@ -1,5 +1,6 @@
 package io.natsoak.chart;
 
+import com.marcnuri.helm.DryRun;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
@@ -48,6 +49,24 @@ public final class HelmChart {
 
     public Render render() {
         return new Render(dir);
+    }
+
+    /** NOTES.txt as {@code helm install --dry-run} prints it (client only: no cluster). */
+    public String notes(String valuesYaml) {
+        try {
+            Path values = Files.createTempFile("natsoak-values-", ".yaml");
+            try {
+                Files.writeString(values, valuesYaml, StandardCharsets.UTF_8);
+                String out = new Helm(dir).install().withName(RELEASE).withNamespace(NAMESPACE).withValuesFile(values)
+                        .dryRun().withDryRunOption(DryRun.CLIENT).clientOnly().debug().call().getOutput();
+                int at = out.indexOf("NOTES:");
+                return at < 0 ? "" : out.substring(at);
+            } finally {
+                Files.deleteIfExists(values);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code helm lint --strict} of the chart with its default values. */
