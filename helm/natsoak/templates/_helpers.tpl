@@ -157,6 +157,12 @@ chart sets itself (each with one line saying what to use instead).
   "nats.password" "set nats.external.credentials instead"
   "nats.token" "set nats.external.credentials instead"
   "nats.creds-file" "set nats.external.credentials instead"
+  "chaos.enabled" "set chaos.enabled instead"
+  "chaos.kubernetes.namespace" "the chaos operator acts in the release's namespace"
+  "chaos.kubernetes.selector" "the chaos operator selects this release's pods"
+  "chaos.kubernetes.component-label" "the chart labels each pod's role with app.kubernetes.io/component"
+  "chaos.kubernetes.nats-selector" "the chaos operator selects this release's NATS pods"
+  "chaos.kubernetes.worker-deployment" "the chaos operator scales this release's worker Deployment"
 -}}
 {{- $env := dict -}}
 {{- range $key, $value := $flat -}}
@@ -175,11 +181,27 @@ chart sets itself (each with one line saying what to use instead).
 {{- toYaml $env -}}
 {{- end -}}
 
-{{/* NATSOAK_* variables of one role's container: role, counts, the NATS connection and its identity. */}}
+{{/* NATSOAK_* variables of one role's container: role, the NATS connection and its identity, the chaos operator's targets. */}}
 {{- define "natsoak.roleEnv" -}}
 {{- $root := .root -}}
 - name: NATSOAK_ROLE
   value: {{ .role }}
+{{- if eq .role "chaos" }}
+# The chaos operator injects faults (its schedule: natsoak.chaos.* in `config` and the preset)
+# into this release's pods only: equality-based selectors, the role in the component label.
+- name: NATSOAK_CHAOS_ENABLED
+  value: "true"
+- name: NATSOAK_CHAOS_KUBERNETES_NAMESPACE
+  value: {{ $root.Release.Namespace }}
+- name: NATSOAK_CHAOS_KUBERNETES_SELECTOR
+  value: app.kubernetes.io/part-of=natsoak,app.kubernetes.io/instance={{ $root.Release.Name }}
+- name: NATSOAK_CHAOS_KUBERNETES_COMPONENT_LABEL
+  value: app.kubernetes.io/component
+- name: NATSOAK_CHAOS_KUBERNETES_NATS_SELECTOR
+  value: app.kubernetes.io/instance={{ $root.Release.Name }},app.kubernetes.io/component=nats
+- name: NATSOAK_CHAOS_KUBERNETES_WORKER_DEPLOYMENT
+  value: {{ include "natsoak.fullname" $root }}-worker
+{{- end }}
 - name: NATSOAK_NATS_URLS
   value: {{ include "natsoak.nats.urls" $root | quote }}
 {{- if eq $root.Values.nats.mode "internal" }}

@@ -409,6 +409,7 @@ class ChartRenderTest {
         assertThat(secretRef(chaos, "NATSOAK_NATS_PASSWORD")).isEqualTo("natsoak-nats-credentials/chaos-password");
         assertThat(env(worker, "NATSOAK_NATS_USERNAME")).isEqualTo("natsoak");
         assertThat(secretRef(worker, "NATSOAK_NATS_PASSWORD")).isEqualTo("natsoak-nats-credentials/app-password");
+        assertThat(env(chaos, "NATSOAK_CHAOS_ENABLED")).isEqualTo("true");
         String auth = Pods.named(objects, ConfigMap.class, "natsoak-nats-config").getData().get("auth.conf");
         assertThat(auth).contains("deny: [\"natsoak.*.control.>\"]");
     }
@@ -425,6 +426,40 @@ class ChartRenderTest {
                 .contains("Not installed: the alert rules");
         String chaos = HelmChart.natsoak().notes("chaos: {enabled: true}\nmonitoring: {skipApiCheck: true}\nconfig: {run-id: soak-9}");
         assertThat(chaos).contains("the chaos operator").doesNotContain("Not installed").contains("the run record of \"soak-9\"");
+    }
+
+    /** The chaos operator's targets, as the chart configures them, are exactly this release's role and NATS pods. */
+    @Test
+    void chaosOperatorTargetsThisReleasesPodsAndWorkerDeployment() {
+        List<HasMetadata> objects = HelmChart.natsoak().render().valuesFile("values-chaos-test.yaml")
+                .values("worker: {replicas: 4}").release("soak", "team-a").objects();
+        Container chaos = Pods.named(objects, Deployment.class, "soak-natsoak-chaos").getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(env(chaos, "NATSOAK_CHAOS_KUBERNETES_NAMESPACE")).isEqualTo("team-a");
+        String componentLabel = env(chaos, "NATSOAK_CHAOS_KUBERNETES_COMPONENT_LABEL");
+        Map<String, String> selector = labels(env(chaos, "NATSOAK_CHAOS_KUBERNETES_SELECTOR"));
+        Map<String, String> natsSelector = labels(env(chaos, "NATSOAK_CHAOS_KUBERNETES_NATS_SELECTOR"));
+        Map<String, Map<String, String>> podLabels = new TreeMap<>();
+        objects.forEach(o -> Pods.template(o).ifPresent(t -> podLabels.put(o.getMetadata().getName(), t.getMetadata().getLabels())));
+        for (String role : List.of("producer", "worker", "verifier")) {
+            assertThat(podLabels.get("soak-natsoak-" + role)).as(role + " pods vs the operator's selector")
+                    .containsAllEntriesOf(selector).containsEntry(componentLabel, role);
+        }
+        assertThat(podLabels.get("soak-natsoak-nats")).as("NATS pods vs the operator's NATS selector").containsAllEntriesOf(natsSelector);
+        assertThat(podLabels.entrySet().stream().filter(e -> e.getValue().entrySet().containsAll(natsSelector.entrySet())).map(Map.Entry::getKey))
+                .containsExactly("soak-natsoak-nats");
+        Deployment workers = Pods.named(objects, Deployment.class, env(chaos, "NATSOAK_CHAOS_KUBERNETES_WORKER_DEPLOYMENT"));
+        assertThat(workers.getSpec().getReplicas()).isEqualTo(4);
+        // a second release in the same namespace is out of reach
+        assertThat(selector).containsEntry("app.kubernetes.io/instance", "soak");
+    }
+
+    private static Map<String, String> labels(String selector) {
+        Map<String, String> out = new TreeMap<>();
+        for (String pair : selector.split(",")) {
+            String[] kv = pair.split("=", 2);
+            out.put(kv[0].strip(), kv[1].strip());
+        }
+        return out;
     }
 
     static String env(Container c, String name) {

@@ -43,8 +43,8 @@ class ValuesSchemaTest {
     }
 
     @Test
-    void everyNatsoakSettingButTheLocalLaunchersIsAConfigValue() {
-        JsonNode config = ConfigSchema.parse(ChartFiles.read(SCHEMA)).path("properties").path("config");
+    void everyNatsoakSettingButTheLocalLaunchersIsInTheGeneratedSchema() {
+        JsonNode config = ConfigSchema.fromCatalog();
         for (SettingCatalog.Setting s : SettingCatalog.all().values()) {
             JsonNode node = config;
             for (String part : s.key().substring("natsoak.".length()).split("\\.")) {
@@ -107,6 +107,10 @@ class ValuesSchemaTest {
             "nats: {mode: external, external: {urls: ['nats://n:4222'], credentials: {chaos: {tokenKey: t}}}}|nats.external.credentials.chaos.secretName: empty while keys are set",
             "nats: {mode: external, external: {urls: ['nats://n:4222'], credentials: {app: {secretName: s, passwordKey: p}}}}|nats.external.credentials.app.passwordKey: set without usernameKey",
             "monitoring: {serviceMonitor: {enabled: true}}|monitoring.podMonitor.enabled and monitoring.serviceMonitor.enabled: both true",
+            "config: {chaos: {enabled: true}}|config.chaos.enabled: set by the chart (set chaos.enabled instead)",
+            "config: {chaos: {kubernetes: {selector: 'app=x'}}}|config.chaos.kubernetes.selector: set by the chart (the chaos operator selects this release's pods)",
+            "config: {chaos: {kubernetes: {worker-deployment: other}}}|config.chaos.kubernetes.worker-deployment: set by the chart",
+            "config: {chaos: {kubernetes: {namespace: prod}}}|config.chaos.kubernetes.namespace: set by the chart",
     })
     void templatesRefuseWhatTheSchemaCannotExpress(String values, String message) {
         assertThatThrownBy(() -> HelmChart.natsoak().render().values(values).manifest()).hasMessageContaining(message);
