@@ -13,6 +13,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The chart's {@code config} values section as JSON Schema, derived from {@link SettingCatalog}
@@ -99,6 +102,11 @@ final class ConfigSchema {
             throw new IllegalStateException(key + ": the chart's schema has no JSON type for settings described as \"" + allowed
                     + "\"; teach ConfigSchema.type() about it");
         }
+    }
+
+    /** Every natsoak setting by the environment variable that sets it. */
+    static Map<String, String> settingsByEnvironmentName() {
+        return SettingCatalog.all().keySet().stream().collect(Collectors.toMap(ConfigSchema::environmentName, Function.identity()));
     }
 
     /** The key as the environment variable natsoak reads: NATSOAK_WORKER_PROCESSING_DELAY_MIN. */

@@ -17,8 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,8 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class RenderedEnvironmentTest {
 
-    private static final Map<String, String> ENV_TO_KEY = SettingCatalog.all().keySet().stream()
-            .collect(Collectors.toMap(ConfigSchema::environmentName, Function.identity()));
+    private static final Map<String, String> ENV_TO_KEY = ConfigSchema.settingsByEnvironmentName();
 
     /** A bit of every kind of setting: whole and decimal numbers, a large number, durations, enums, booleans, text. */
     private static final String RICH_CONFIG = """
