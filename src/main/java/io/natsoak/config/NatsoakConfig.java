@@ -198,7 +198,10 @@ public interface NatsoakConfig {
         @WithDefault("30s")
         Duration warmUp();
 
-        /** The verdict fails when a process' live threads grow by more than this percentage over its baseline. */
+        /**
+         * The verdict fails when a process' live threads grow by more than this percentage over its
+         * baseline, per 6 hours of the process' life (never less than this) and by at least the floor.
+         */
         @WithDefault("5")
         double maxThreadGrowthPercent();
 
@@ -209,6 +212,18 @@ public interface NatsoakConfig {
         /** The same for the resident set size. */
         @WithDefault("20")
         double maxRssGrowthPercent();
+
+        /** Thread growth of fewer than this many threads never fails the verdict (noise floor). */
+        @WithDefault("3")
+        int minThreadGrowth();
+
+        /** Heap-after-GC growth below this many MiB never fails the verdict (noise floor). */
+        @WithDefault("16")
+        int minHeapGrowthMib();
+
+        /** RSS growth below this many MiB never fails the verdict (noise floor). */
+        @WithDefault("64")
+        int minRssGrowthMib();
     }
 
     interface Control {

@@ -13,6 +13,7 @@ import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.model.ResourceSample;
+import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.KvWatch;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
@@ -349,7 +350,7 @@ public final class VerifierService extends GuardedComponent {
                         LOG.debugf("unsubscribing from resource samples: %s", e);
                     }
                 }
-                connection.closeDispatcher(dispatcher);
+                Dispatchers.close(connection, dispatcher);
                 dispatcher = null;
             }
             connection = null;
