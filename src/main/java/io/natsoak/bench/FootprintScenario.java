@@ -40,14 +40,14 @@ final class FootprintScenario implements Scenario {
             s.put("natsoak.verifier.validation-window", "20s");
             SoakRun.Outcome o = SoakRun.run(ctx, new SoakRun.Plan("footprint-" + (perPartition < 1 ? "idle" : "loaded"), s, Duration.ZERO,
                     ctx.size(Duration.ofSeconds(30), Duration.ofSeconds(2)), ctx.size(Duration.ofSeconds(30), Duration.ofSeconds(4)), total,
-                    Double.MAX_VALUE, false));
+                    Double.MAX_VALUE, SoakRun.Judge.NONE));
             passed &= o.passed();
             for (RoleFootprint f : o.footprint()) {
                 String who = String.format("%s (%d process%s), %d partitions, %s", f.role(), f.processes(), f.processes() == 1 ? "" : "es",
                         partitions, phase);
                 figures.add(Figure.of(who + ": threads per process", f.threadsPerProcess(), "threads"));
                 figures.add(Figure.of(who + ": RSS per process", f.rssMiBPerProcess(), "MiB").limit(
-                        f.role().equals("nats-server") ? "" : "-Xmx256m per role process (natsoak.local.jvm-options)"));
+                        f.role().equals("nats-server") ? "" : "JVM heap sizing: -Xmx256m per role process (natsoak.local.jvm-options)"));
             }
             details.put(perPartition < 1 ? "idle" : "loaded", o);
         }

@@ -72,7 +72,7 @@ final class PipelineScenario implements Scenario {
     private static SoakRun.Plan plan(BenchContext ctx, int partitions, double rate) {
         return new SoakRun.Plan("pipeline-" + Math.round(rate), settings(ctx, partitions, rate), Duration.ZERO,
                 ctx.size(Duration.ofSeconds(15), Duration.ofSeconds(2)), ctx.size(Duration.ofSeconds(30), Duration.ofSeconds(3)), rate,
-                MAX_LAG_SECONDS, true);
+                MAX_LAG_SECONDS, SoakRun.Judge.EARLY);
     }
 
     static Map<String, String> settings(BenchContext ctx, int partitions, double rate) {

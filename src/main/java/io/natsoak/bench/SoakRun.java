@@ -40,10 +40,19 @@ final class SoakRun {
      * @param window         the measurement window of an open-ended run
      * @param targetRate     the configured total rate, msg/s
      * @param maxLagSeconds  sustained means at most this many seconds of messages in flight at the end of the window
-     * @param judgeEarly     give up as soon as the window shows the run cannot keep up (the rate search does not need its verdict)
+     * @param judge          whether and when keeping up with the target rate is judged
      */
     record Plan(String name, Map<String, String> settings, Duration duration, Duration warmUp, Duration window, double targetRate,
-                double maxLagSeconds, boolean judgeEarly) {
+                double maxLagSeconds, Judge judge) {
+    }
+
+    enum Judge {
+        /** Rates are measured, not judged (a footprint run: "idle" has no rate to keep up with). */
+        NONE,
+        /** Judged after the window; the verdict is taken either way. */
+        AFTER_THE_VERDICT,
+        /** Judged after the window; a run that did not keep up stops there (the rate search needs no verdict for it). */
+        EARLY
     }
 
     /**
@@ -66,7 +75,7 @@ final class SoakRun {
         Map<String, String> settings = new java.util.LinkedHashMap<>(plan.settings());
         settings.put("natsoak.duration", plan.duration().isZero() ? "0" : plan.duration().toSeconds() + "s");
         try (LocalTopology t = ctx.topology(plan.name(), settings)) {
-            ctx.say("%s: starting NATS and the role processes (%.0f msg/s target)", plan.name(), plan.targetRate());
+            ctx.say("%s: starting NATS and the role processes (%s msg/s target)", plan.name(), BenchReport.format(plan.targetRate()));
             t.start();
             long started = System.nanoTime();
             BenchContext.await(FLOWING_TIMEOUT, "messages to flow end to end in " + plan.name() + " (logs: " + t.logs() + ")",
@@ -104,10 +113,10 @@ final class SoakRun {
             double publishedRate = (b.published() - a.published()) / seconds;
             double verifiedRate = (b.verified() - a.verified()) / seconds;
             CpuUsage cpu = CpuMeter.between(ca, cb);
-            String why = keepingUp(plan, publishedRate, verifiedRate, b.inFlight());
+            String why = plan.judge() == Judge.NONE ? "" : keepingUp(plan, publishedRate, verifiedRate, b.inFlight());
             ctx.say("%s: published %.0f msg/s, verified %.0f msg/s, in flight %d at the end of the window%s", plan.name(), publishedRate,
                     verifiedRate, b.inFlight(), why.isEmpty() ? "" : ": " + why);
-            if (!why.isEmpty() && plan.judgeEarly()) {
+            if (!why.isEmpty() && plan.judge() == Judge.EARLY) {
                 return new Outcome(plan.targetRate(), publishedRate, verifiedRate, b.inFlight(), false, why, cpu, footprint.byRole(), null);
             }
             Report report = verdict(t, plan);
