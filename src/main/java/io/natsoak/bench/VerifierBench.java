@@ -94,7 +94,7 @@ public final class VerifierBench {
         for (int held : smoke ? new int[] {4_096} : new int[] {4_096, 65_536}) {
             double[] perHeld = VerifierMemory.perHeldSequence(smoke ? 100 : (held > 10_000 ? 1_000 : 10_000), held);
             figures.add(Figure.of(String.format("memory per out-of-order sequence held (%,d held per partition)", held), perHeld[0], "bytes")
-                    .limit(String.format("one bit per sequence, the bitset grows by doubling (ledger's own estimate %.3f)", perHeld[1])));
+                    .limit(String.format("one bit per sequence; the bitset grows by doubling, so up to two (ledger's own estimate %.3f)", perHeld[1])));
         }
         details.put("scores", score);
         details.put("allocatedBytesPerReceipt", allocated);
