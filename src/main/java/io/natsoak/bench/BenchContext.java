@@ -7,13 +7,16 @@ import io.natsoak.local.NatsCluster;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
 /**
  * What every scenario needs: the java executable and application jar that role processes run
@@ -44,6 +47,23 @@ record BenchContext(String java, Path jar, String natsServer, Path out, boolean 
         // like ./natsoak local: natsoak.local.* configures the launcher's side, not the role processes
         settings.keySet().removeIf(k -> k.startsWith("natsoak.local."));
         return new LocalTopology(config, natsServer, java, jar, Files.createTempDirectory("natsoak-bench-" + name + "-"), settings);
+    }
+
+    /**
+     * Removes what a closed topology leaves in its directory (the verifier's report, which the
+     * bench has already read), unless natsoak.local.keep-data asks to keep everything.
+     */
+    void discard(LocalTopology closed) {
+        if (Boolean.parseBoolean(overrides.getOrDefault("natsoak.local.keep-data", "false"))) {
+            say("kept %s", closed.logs().getParent());
+            return;
+        }
+        Path dir = closed.logs().getParent();
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            say("could not remove %s: %s", dir, e.getMessage());
+        }
     }
 
     /** A fresh 3-node cluster (natsoak.local.nodes) in a temporary directory that close() removes. */

@@ -59,7 +59,8 @@ final class RecoveryScenario implements Scenario {
         Random random = new Random(42);
         List<Long> millis;
         Report report;
-        try (LocalTopology t = ctx.topology("recovery", settings)) {
+        LocalTopology t = ctx.topology("recovery", settings);
+        try (t) {
             ctx.say("recovery: starting NATS, the verifier, %d managed workers and 2 producers", WORKERS);
             t.start();
             BenchContext.await(Duration.ofMinutes(4), "the first verified messages (logs: " + t.logs() + ")",
@@ -77,6 +78,8 @@ final class RecoveryScenario implements Scenario {
             }
             millis = durations(t);
             report = t.finish().orElseThrow(() -> new BenchException("the verifier wrote no report (log " + t.verifier().log() + ")"));
+        } finally {
+            ctx.discard(t);
         }
         Collections.sort(millis);
         String limit = "the detection bound: natsoak.worker.heartbeat-ttl + emergency-grace (5 s + 1 s by default)";

@@ -74,7 +74,8 @@ final class SoakRun {
     static Outcome run(BenchContext ctx, Plan plan) throws Exception {
         Map<String, String> settings = new java.util.LinkedHashMap<>(plan.settings());
         settings.put("natsoak.duration", plan.duration().isZero() ? "0" : plan.duration().toSeconds() + "s");
-        try (LocalTopology t = ctx.topology(plan.name(), settings)) {
+        LocalTopology t = ctx.topology(plan.name(), settings);
+        try (t) {
             ctx.say("%s: starting NATS and the role processes (%s msg/s target)", plan.name(), BenchReport.format(plan.targetRate()));
             t.start();
             long started = System.nanoTime();
@@ -127,6 +128,8 @@ final class SoakRun {
                     report.verified(), report.gaps());
             return new Outcome(plan.targetRate(), publishedRate, verifiedRate, b.inFlight(), why.isEmpty(), why, cpu, footprint.byRole(),
                     report);
+        } finally {
+            ctx.discard(t);
         }
     }
 
