@@ -631,11 +631,7 @@ public final class PartitionManager extends GuardedComponent {
     private void closeWatches() {
         synchronized (watches) {
             for (NatsKeyValueWatchSubscription w : watches) {
-                try {
-                    w.unsubscribe();
-                } catch (RuntimeException e) {
-                    LOG.debugf("closing a KV watch: %s", e.toString());
-                }
+                WatchCloser.close(connection, w);
             }
             watches.clear();
         }

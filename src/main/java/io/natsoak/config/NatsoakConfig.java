@@ -147,7 +147,7 @@ public interface NatsoakConfig {
          * How partitions are shared: static (p mod count by index, no coordination) or through the
          * partition manager (round-robin, consistent-hash, weighted-consistent-hash).
          */
-        @WithDefault("static")
+        @WithDefault("weighted-consistent-hash")
         AssignmentStrategy assignment();
 
         /** Partition manager: a member whose heartbeat is older than this is gone (its partitions move). */

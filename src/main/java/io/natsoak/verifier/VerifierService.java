@@ -17,16 +17,11 @@ import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
-import io.nats.client.MessageConsumer;
 import io.nats.client.Subscription;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
@@ -75,7 +70,7 @@ public final class VerifierService extends GuardedComponent {
     private volatile OwnedConnection link;
     private Connection connection;
     private Dispatcher dispatcher;
-    private MessageConsumer receiptsConsumer;
+    private ReceiptsFeed receipts;
     private NatsKeyValueWatchSubscription marksWatch;
     private Subscription resourcesSubscription;
     private OwnedExecutor.Scheduler reporter;
@@ -137,17 +132,10 @@ public final class VerifierService extends GuardedComponent {
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
         dispatcher = connection.createDispatcher();
-        ConsumerContext ctx = Retry.within(Provisioner.START_PATIENCE, "creating the receipts consumer",
-                () -> connection.getStreamContext(names.receiptsStream()).createOrUpdateConsumer(ConsumerConfiguration.builder()
-                .durable(names.verifierConsumer())
-                .ackPolicy(AckPolicy.Explicit)
-                // Short: a batch left unacknowledged by a restart comes back soon (applied ones are skipped).
-                .ackWait(Duration.ofSeconds(10))
-                .maxAckPending(10_000)
-                .numReplicas(config.nats().replicas())
-                .build()));
         resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
-        receiptsConsumer = ctx.consume(ConsumeOptions.builder().batchSize(200).build(), dispatcher, this::onReceipts);
+        receipts = new ReceiptsFeed(connection, dispatcher, names, config.nats().replicas(), this::onReceipts,
+                () -> lastArrivalMillis, clock::millis);
+        receipts.start();
         KeyValue marks = connection.keyValue(names.marksBucket());
         marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
         reporter = OwnedExecutor.scheduler(name(), "report");
@@ -252,6 +240,10 @@ public final class VerifierService extends GuardedComponent {
     /** Reporter thread: expire, log progress, decide the verdict when the run is over. */
     private void tick() {
         try {
+            ReceiptsFeed feed = receipts;
+            if (feed != null) {
+                feed.checkStalled();
+            }
             Verification v = verification;
             v.expire();
             Report live = v.report(config.runId(), elapsedSeconds(), false);
@@ -332,13 +324,9 @@ public final class VerifierService extends GuardedComponent {
             reporter.close();
             reporter = null;
         }
-        if (receiptsConsumer != null) {
-            try {
-                receiptsConsumer.close();
-            } catch (Exception e) {
-                LOG.debugf("closing receipts consumer: %s", e);
-            }
-            receiptsConsumer = null;
+        if (receipts != null) {
+            receipts.close();
+            receipts = null;
         }
         if (marksWatch != null) {
             marksWatch.unsubscribe();
