@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -75,6 +76,14 @@ record BenchContext(String java, Path jar, String natsServer, Path out, boolean 
     /** A setting as the role processes will see it: the command line's, else the scenario's, else the built-in default. */
     String setting(String key, Map<String, String> scenarioSettings, String fallback) {
         return overrides.getOrDefault(key, scenarioSettings.getOrDefault(key, fallback));
+    }
+
+    /** The worker assignment a run with these settings uses (the project's default unless set), as settings spell it. */
+    String assignment(Map<String, String> scenarioSettings) {
+        Map<String, String> all = new LinkedHashMap<>(scenarioSettings);
+        all.putAll(overrides);
+        all.put("natsoak.role", "local");
+        return ConfigLoader.fromMap(all).worker().assignment().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** Full size, or the smoke test's tiny one. */

@@ -45,6 +45,9 @@ final class FootprintScenario implements Scenario {
             for (RoleFootprint f : o.footprint()) {
                 String who = String.format("%s (%d process%s), %d partitions, %s", f.role(), f.processes(), f.processes() == 1 ? "" : "es",
                         partitions, phase);
+                if (f.role().equals("worker")) {
+                    who += " (" + ctx.assignment(s) + ")";
+                }
                 figures.add(Figure.of(who + ": threads per process", f.threadsPerProcess(), "threads"));
                 figures.add(Figure.of(who + ": RSS per process", f.rssMiBPerProcess(), "MiB").limit(
                         f.role().equals("nats-server") ? "" : "JVM heap sizing: -Xmx256m per role process (natsoak.local.jvm-options)"));

@@ -52,8 +52,9 @@ final class PipelineScenario implements Scenario {
         List<Figure> figures = new ArrayList<>();
         SoakRun.Outcome best = outcomeAt(search, search.best());
         String limit = limitOf(search);
-        String shape = String.format("natsoak pipeline, %d partitions, %s producer(s), %s worker(s)", p,
-                ctx.setting("natsoak.producer.count", settings(ctx, p, 1), "?"), ctx.setting("natsoak.worker.count", settings(ctx, p, 1), "?"));
+        Map<String, String> shown = settings(ctx, p, 1);
+        String shape = String.format("natsoak pipeline, %d partitions, %s producer(s), %s worker(s) (%s)", p,
+                ctx.setting("natsoak.producer.count", shown, "?"), ctx.setting("natsoak.worker.count", shown, "?"), ctx.assignment(shown));
         figures.add(Figure.of(shape + ": highest sustained rate with zero loss", search.best(), "msg/s").limit(limit));
         figures.add(Figure.of(shape + ": verified at that rate", best == null ? 0 : best.verifiedPerSecond(), "msg/s"));
         figures.add(Figure.of("pipeline / raw (durable consumer)", ratio(search.best(), durable.consumedPerSecond()), "ratio").goal(">= 0.8"));
