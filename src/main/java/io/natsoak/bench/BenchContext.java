@@ -56,10 +56,10 @@ record BenchContext(String java, Path jar, String natsServer, Path out, boolean 
      */
     void discard(LocalTopology closed) {
         if (Boolean.parseBoolean(overrides.getOrDefault("natsoak.local.keep-data", "false"))) {
-            say("kept %s", closed.logs().getParent());
+            say("kept %s", closed.workDir());
             return;
         }
-        Path dir = closed.logs().getParent();
+        Path dir = closed.workDir();
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | UncheckedIOException e) {
