@@ -93,8 +93,8 @@ class CommandLineIT {
      * (other soaks may be running on the same machine).
      */
     private static void assertNoProcessLeftBehind(String runId, String output) {
-        java.util.regex.Matcher dir = java.util.regex.Pattern.compile("\\(dir (\\S+)\\)").matcher(output);
-        assertThat(dir.find()).as("the launcher names its NATS data directory: %s", output).isTrue();
+        java.util.regex.Matcher dir = java.util.regex.Pattern.compile("logs in (\\S+)/logs").matcher(output);
+        assertThat(dir.find()).as("the launcher names its run directory: %s", output).isTrue();
         String natsDir = dir.group(1);
         long self = ProcessHandle.current().pid();
         List<String> leftovers = ProcessHandle.allProcesses()
