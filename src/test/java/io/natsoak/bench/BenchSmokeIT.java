@@ -52,6 +52,16 @@ class BenchSmokeIT {
     @ValueSource(strings = {"raw", "pipeline", "verifier", "recovery", "footprint", "scale"})
     void eachScenarioRunsPrintsItsTableAndWritesItsJson(String scenario) throws Exception {
         Path dir = Files.createTempDirectory("bench-smoke");
+        try {
+            checkScenario(scenario, dir);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static void checkScenario(String scenario, Path dir) throws Exception {
         Run run = natsoak("bench", scenario, "--smoke", "--out", dir.toString());
         assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
         assertThat(run.stdout()).contains("== bench " + scenario, "machine: ", "command: ./natsoak bench " + scenario + " --smoke",
