@@ -45,6 +45,10 @@ final class Checkpointer {
     /** Checkpoint thread only (and stop, after that thread is gone). */
     private int failuresInARow;
     private boolean firstWritten;
+    /** Timings of the last checkpoint written, for the log of the last one (capture holds the dispatcher up). */
+    private long captureNanos;
+    private long encodeNanos;
+    private long storeNanos;
 
     Checkpointer(String component, NatsoakConfig config, AppliedReceipts applied, Clock clock, MeterRegistry registry) {
         this.component = component;
@@ -129,21 +133,29 @@ final class Checkpointer {
             scheduler.close();
             scheduler = null;
         }
-        if (writeLast && store != null) {
-            writeNow();
+        if (writeLast && store != null && writeNow()) {
+            LOG.infof("last verifier checkpoint written on stop: %d bytes (%d partitions), captured in %.1f ms, encoded in %.1f ms, stored in %.1f ms",
+                    size.get(), partitions, captureNanos / 1e6, encodeNanos / 1e6, storeNanos / 1e6);
         }
         store = null;
     }
 
-    /** Captures and writes one checkpoint; a failure is logged (once per streak) and counted. */
-    void writeNow() {
+    /** Captures and writes one checkpoint; a failure is logged (once per streak) and counted. True if written. */
+    boolean writeNow() {
         CheckpointStore to = store;
         if (to == null) {
-            return;
+            return false;
         }
         try {
-            byte[] data = applied.capture(runId, clock.millis()).encode();
+            long t0 = System.nanoTime();
+            Checkpoint checkpoint = applied.capture(runId, clock.millis());
+            long t1 = System.nanoTime();
+            byte[] data = checkpoint.encode();
+            long t2 = System.nanoTime();
             to.write(data);
+            captureNanos = t1 - t0;
+            encodeNanos = t2 - t1;
+            storeNanos = System.nanoTime() - t2;
             written.increment();
             size.set(data.length);
             if (failuresInARow > 0) {
@@ -153,18 +165,20 @@ final class Checkpointer {
             }
             firstWritten = true;
             failuresInARow = 0;
+            return true;
         } catch (Exception e) {
             if (e instanceof InterruptedException || Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
                 // Stopping: the stop writes the last checkpoint itself when it may.
                 Thread.currentThread().interrupt();
                 LOG.debugf("checkpoint write interrupted by a stop: %s", e);
-                return;
+                return false;
             }
             failed.increment();
             if (failuresInARow++ == 0) {
                 LOG.warnf("cannot write the verifier checkpoint (%s); trying again every %s, the previous one stays valid", e,
                         ConfigValidator.human(interval));
             }
+            return false;
         }
     }
 }
