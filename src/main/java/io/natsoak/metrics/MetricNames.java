@@ -49,4 +49,9 @@ public final class MetricNames {
     public static final String IGNORED_STARTS = "natsoak.component.ignored.starts";
     public static final String NATS_CONNECTION_EVENTS = "natsoak.nats.connection.events";
     public static final String TAG_EVENT = "event";
+
+    // Chaos operator
+    public static final String CHAOS_EVENTS = "natsoak.chaos.events";
+    public static final String TAG_OUTCOME = "outcome";
+    public static final String CHAOS_ACTIVE = "natsoak.chaos.active";
 }

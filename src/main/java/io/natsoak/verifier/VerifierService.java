@@ -3,6 +3,7 @@ package io.natsoak.verifier;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.natsoak.chaos.ChaosLogReader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -11,6 +12,8 @@ import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.ResourceSample;
+import io.natsoak.nats.Dispatchers;
+import io.natsoak.nats.KvWatch;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -18,13 +21,11 @@ import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
-import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -73,8 +74,10 @@ public final class VerifierService extends GuardedComponent {
     private Connection connection;
     private Dispatcher dispatcher;
     private ReceiptsFeed receipts;
-    private NatsKeyValueWatchSubscription marksWatch;
+    private KvWatch marksWatch;
     private Subscription resourcesSubscription;
+    /** The faults of the chaos log, for the report; like the verification, it survives in-place restarts. */
+    private final ChaosLogReader chaosLog;
     private OwnedExecutor.Scheduler reporter;
 
     /** @param onVerdict told the final report once, on the reporter thread */
@@ -94,6 +97,7 @@ public final class VerifierService extends GuardedComponent {
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+        this.chaosLog = new ChaosLogReader(names, config.nats());
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
         this.applied = new AppliedReceipts(verification);
@@ -148,10 +152,14 @@ public final class VerifierService extends GuardedComponent {
         }
         dispatcher = connection.createDispatcher();
         resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
+        Retry.within(Provisioner.START_PATIENCE, "reading the chaos log", () -> {
+            chaosLog.start(connection, dispatcher);
+            return null;
+        });
         receipts = new ReceiptsFeed(connection, dispatcher, names, this::onReceipts, applied::position, () -> lastArrivalMillis, clock::millis);
         receipts.start();
-        KeyValue marks = connection.keyValue(names.marksBucket());
-        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
+        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks",
+                () -> KvWatch.all(connection, dispatcher, names.marksBucket(), new MarksWatcher()));
         reporter = OwnedExecutor.scheduler(name(), "report");
         long interval = config.verifier().reportInterval().toMillis();
         reporter.executor().scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
@@ -211,7 +219,7 @@ public final class VerifierService extends GuardedComponent {
 
     /** The per-role growth figures; the thresholds only fail the final verdict. */
     private Report withResources(Report r) {
-        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of());
+        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of()).withChaos(chaosLog.summary());
     }
 
     /** For tests and diagnostics: the resource-growth analysis fed by the samples. */
@@ -313,10 +321,7 @@ public final class VerifierService extends GuardedComponent {
 
     @Override
     protected void dropConnection() {
-        OwnedConnection l = link;
-        if (l != null) {
-            l.close();
-        }
+        OwnedConnection.close(link);
     }
 
     @Override
@@ -332,11 +337,12 @@ public final class VerifierService extends GuardedComponent {
         // After the reading stopped, so the last checkpoint holds everything applied.
         checkpointer.stop(!aborting());
         if (marksWatch != null) {
-            marksWatch.unsubscribe();
+            marksWatch.close();
             marksWatch = null;
         }
         if (connection != null) {
             if (dispatcher != null) {
+                chaosLog.stop(dispatcher);
                 if (resourcesSubscription != null) {
                     try {
                         dispatcher.unsubscribe(resourcesSubscription);
@@ -344,7 +350,7 @@ public final class VerifierService extends GuardedComponent {
                         LOG.debugf("unsubscribing from resource samples: %s", e);
                     }
                 }
-                connection.closeDispatcher(dispatcher);
+                Dispatchers.close(connection, dispatcher);
                 dispatcher = null;
             }
             connection = null;
