@@ -62,8 +62,18 @@ public final class Main implements Callable<Integer> {
 
     /** Applies -D options as system properties (so Quarkus and the role see the same values) and checks the configuration. */
     static NatsoakConfig configure(Map<String, String> properties) {
+        checkKeys(properties);
         properties.forEach(System::setProperty);
         return ConfigLoader.load(Map.of());
+    }
+
+    /** A -D key the JVM cannot hold as a system property would otherwise escape as a stack trace. */
+    static void checkKeys(Map<String, String> properties) {
+        for (String key : properties.keySet()) {
+            if (key == null || key.isBlank()) {
+                throw new ConfigException("-D: a setting without a name; allowed: -Dkey=value, e.g. -Dnatsoak.partitions.count=50");
+            }
+        }
     }
 
     static int serve(Map<String, String> properties) {
@@ -109,6 +119,11 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            return serve(settings());
+        }
+
+        /** The settings this command line stands for (what {@link #call()} applies). */
+        Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", "local");
             props.put("natsoak.preset", profile != null ? profile : props.getOrDefault("natsoak.preset", "quick"));
@@ -118,7 +133,7 @@ public final class Main implements Callable<Integer> {
             if (report != null) {
                 props.put("natsoak.verifier.report-file", report.toAbsolutePath().toString());
             }
-            return serve(props);
+            return props;
         }
     }
 
@@ -132,9 +147,14 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            return serve(settings());
+        }
+
+        /** The settings this command line stands for (what {@link #call()} applies). */
+        Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", role);
-            return serve(props);
+            return props;
         }
     }
 

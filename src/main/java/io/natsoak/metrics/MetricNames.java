@@ -46,4 +46,8 @@ public final class MetricNames {
     public static final String IGNORED_STARTS = "natsoak.component.ignored.starts";
     public static final String NATS_CONNECTION_EVENTS = "natsoak.nats.connection.events";
     public static final String TAG_EVENT = "event";
+
+    // Control plane
+    public static final String CONTROL_REQUESTS = "natsoak.control.requests";
+    public static final String TAG_OUTCOME = "outcome";
 }
