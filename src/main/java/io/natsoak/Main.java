@@ -42,7 +42,7 @@ public final class Main implements Callable<Integer> {
     public static void main(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("natsoak: " + ex.getMessage() + " (see --help)");
+            ex.getCommandLine().getErr().println(usageLine(ex));
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -58,6 +58,13 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
         return serve(Map.of());
+    }
+
+    /** The one line a command-line mistake costs (picocli's messages may span lines and echo anything typed). */
+    static String usageLine(CommandLine.ParameterException ex) {
+        String first = String.valueOf(ex.getMessage()).lines().findFirst().orElse("invalid arguments")
+                .replaceAll("\\s*\\((?:[\\w$]+\\.)+\\w*(?:Exception|Error)(?::[^)]*)?\\)", ""); // a converter's exception, in brackets
+        return "natsoak: " + new ConfigException(first).getMessage() + " (see --help)";
     }
 
     /** Applies -D options as system properties (so Quarkus and the role see the same values) and checks the configuration. */
