@@ -231,7 +231,7 @@ public final class NatsSecurity {
         try {
             return KeyStore.getInstance(path.toFile(), password);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new Unusable(key + ": \"" + file + "\" cannot be read as a key store (" + oneLine(rootCause(e)) + ")" + allowed);
+            throw new Unusable(key + ": \"" + file + "\" cannot be read as a key store (" + storeError(e) + ")" + allowed);
         }
     }
 
@@ -277,12 +277,15 @@ public final class NatsSecurity {
         }
     }
 
-    private static Throwable rootCause(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    /** A wrong password shows up as several different exceptions, depending on the store's format and what is encrypted. */
+    private static String storeError(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.UnrecoverableKeyException || t instanceof javax.crypto.BadPaddingException
+                    || String.valueOf(t.getMessage()).contains("password was incorrect")) {
+                return "wrong password";
+            }
         }
-        return t.getMessage() != null ? t : e;
+        return oneLine(e);
     }
 
     private static String oneLine(Throwable e) {
