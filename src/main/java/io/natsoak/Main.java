@@ -121,6 +121,10 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--report", paramLabel = "FILE", description = "Write the final JSON report to FILE.")
         Path report;
 
+        @Option(names = "--prometheus", description = {"Also run a local Prometheus (Debian package prometheus) with natsoak's alert",
+                "rules, scraping every process; prints its URL, stops with the run."})
+        boolean prometheus;
+
         @Option(names = "-D", paramLabel = "key=value", description = "Any setting, e.g. -Dnatsoak.partitions.count=50.")
         Map<String, String> properties = new HashMap<>();
 
@@ -133,6 +137,9 @@ public final class Main implements Callable<Integer> {
         Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", "local");
+            if (prometheus) {
+                props.put("natsoak.local.prometheus", "true");
+            }
             props.put("natsoak.preset", profile != null ? profile : props.getOrDefault("natsoak.preset", "quick"));
             if (duration != null) {
                 props.put("natsoak.duration", duration);

@@ -1,6 +1,8 @@
 package io.natsoak.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.natsoak.chaos.ChaosOperator;
+import io.natsoak.chaos.kubernetes.KubernetesBackend;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlServer;
@@ -42,6 +44,7 @@ public class RoleStarter {
     private volatile ControlServer control;
     private volatile LeakCanary canary;
     private volatile ResourceSampler resources;
+    private volatile ChaosOperator chaos;
 
     void onStart(@Observes StartupEvent event) {
         NatsoakConfig config = ConfigLoader.load(Map.of());
@@ -56,13 +59,10 @@ public class RoleStarter {
             case PRODUCER -> new ProducerService(config, id.index(), registry, clock);
             case WORKER -> new WorkerService(config, id.index(), registry, clock);
             case VERIFIER -> verifier = new VerifierService(config, registry, clock, report -> onVerdict(config, report));
-            case CHAOS -> null;
+            case CHAOS -> chaos = new ChaosOperator(config, id.instance(), KubernetesBackend.inCluster(config.chaos().kubernetes()),
+                    registry, clock);
             case LOCAL -> throw new IllegalStateException("the local launcher does not run inside Quarkus");
         };
-        if (c == null) {
-            LOG.info("the chaos operator is not available in this version; idling");
-            return;
-        }
         component = c;
         canary = new LeakCanary(config.control().leakCanary());
         try {
@@ -106,6 +106,10 @@ public class RoleStarter {
         Component c = component;
         if (c != null) {
             c.stop();
+        }
+        ChaosOperator co = chaos;
+        if (co != null) {
+            co.backend().close();
         }
     }
 

@@ -39,6 +39,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
@@ -46,10 +47,10 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.api.MessageInfo;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.MalformedMessageException;
+import io.natsoak.nats.KvWatch;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 
@@ -147,7 +148,9 @@ public final class PartitionManager extends GuardedComponent {
     private ScheduledExecutorService loop;
     private ScheduledExecutorService beat;
     private volatile Thread loopThread;
-    private final List<NatsKeyValueWatchSubscription> watches = new ArrayList<>();
+    private final List<KvWatch> watches = new ArrayList<>();
+    /** All KV watches share it (see {@link KvWatch}); created with the first watch, closed by stop. */
+    private Dispatcher watchDispatcher;
     private final List<Thread> madeThreads = new ArrayList<>();
     private volatile boolean closed = true;
     private volatile boolean leaveOnStop = true;
@@ -490,6 +493,16 @@ public final class PartitionManager extends GuardedComponent {
         }
         closed = true;
         closeWatches();
+        synchronized (watches) {
+            if (watchDispatcher != null) {
+                try {
+                    connection.closeDispatcher(watchDispatcher);
+                } catch (RuntimeException e) {
+                    LOG.debugf("closing the watch dispatcher: %s", e.toString());
+                }
+                watchDispatcher = null;
+            }
+        }
         if (onLoop) {
             loop.shutdownNow();
         } else {
@@ -619,23 +632,24 @@ public final class PartitionManager extends GuardedComponent {
     }
 
     private void openWatchesLocked() throws IOException, JetStreamApiException, InterruptedException {
-        watches.add(membersKv.watchAll(new Forward(this::onMemberEntry, () -> membersLoaded = true)));
-        watches.add(releasesKv.watchAll(new Forward(this::onReleaseEntry, () -> { })));
-        watches.add(assignmentKv.watch(AssignNames.ASSIGNMENT_KEY, new Forward(this::onAssignmentEntry, () -> {
-            assignmentLoaded = true;
-            leaderEvaluate();
-        })));
-        watches.add(leaderKv.watch(AssignNames.LEADER_KEY, new Forward(this::onLeaderEntry, () -> { })));
+        if (watchDispatcher == null) {
+            watchDispatcher = connection.createDispatcher();
+        }
+        watches.add(KvWatch.all(connection, watchDispatcher, names.membersBucket(), new Forward(this::onMemberEntry, () -> membersLoaded = true)));
+        watches.add(KvWatch.all(connection, watchDispatcher, names.releasesBucket(), new Forward(this::onReleaseEntry, () -> { })));
+        watches.add(KvWatch.key(connection, watchDispatcher, names.assignmentBucket(), AssignNames.ASSIGNMENT_KEY,
+                new Forward(this::onAssignmentEntry, () -> {
+                    assignmentLoaded = true;
+                    leaderEvaluate();
+                })));
+        watches.add(KvWatch.key(connection, watchDispatcher, names.leaderBucket(), AssignNames.LEADER_KEY,
+                new Forward(this::onLeaderEntry, () -> { })));
     }
 
     private void closeWatches() {
         synchronized (watches) {
-            for (NatsKeyValueWatchSubscription w : watches) {
-                try {
-                    w.unsubscribe();
-                } catch (RuntimeException e) {
-                    LOG.debugf("closing a KV watch: %s", e.toString());
-                }
+            for (KvWatch w : watches) {
+                w.close();
             }
             watches.clear();
         }

@@ -108,6 +108,8 @@ public final class ConfigValidator {
         positive(p, "natsoak.resources.max-heap-growth-percent", resources.maxHeapGrowthPercent());
         positive(p, "natsoak.resources.max-rss-growth-percent", resources.maxRssGrowthPercent());
 
+        chaos(p, c.chaos());
+
         range(p, "natsoak.control.max-message-bytes", c.control().maxMessageBytes(), 256, 1024 * 1024);
         for (String sender : c.control().allowedSenders()) {
             if (!SENDER_ROLE.matcher(sender.strip()).matches()) {
@@ -122,6 +124,66 @@ public final class ConfigValidator {
                     + "; allowed: replicas <= nodes");
         }
         return p;
+    }
+
+    /** An equality-based selector: key=value pairs, comma separated (the mock server and our checks ignore set-based ones). */
+    private static final Pattern SELECTOR = Pattern.compile(
+            "([A-Za-z0-9./_-]+)(==?|!=)([A-Za-z0-9._-]*)(,([A-Za-z0-9./_-]+)(==?|!=)([A-Za-z0-9._-]*))*");
+
+    private static void chaos(List<String> p, NatsoakConfig.Chaos chaos) {
+        strictlyPositive(p, "natsoak.chaos.interval-min", chaos.intervalMin());
+        strictlyPositive(p, "natsoak.chaos.interval-max", chaos.intervalMax());
+        ordered(p, "natsoak.chaos.interval", chaos.intervalMin(), chaos.intervalMax());
+        range(p, "natsoak.chaos.min-ready", chaos.minReady(), 0, 1000);
+        nonNegative(p, "natsoak.chaos.min-age", chaos.minAge());
+        range(p, "natsoak.chaos.workers-min", chaos.workersMin(), 1, 1000);
+        range(p, "natsoak.chaos.workers-max", chaos.workersMax(), 1, 1000);
+        if (chaos.workersMin() > chaos.workersMax()) {
+            p.add("natsoak.chaos.workers-min: " + chaos.workersMin() + " is greater than natsoak.chaos.workers-max " + chaos.workersMax()
+                    + "; allowed: min <= max");
+        }
+        // The control plane's disconnect takes whole seconds, 1 to 300.
+        if (chaos.disconnectMin().toMillis() < 1000 || chaos.disconnectMax().toSeconds() > 300) {
+            p.add("natsoak.chaos.disconnect-min/disconnect-max: " + human(chaos.disconnectMin()) + " to " + human(chaos.disconnectMax())
+                    + " is not valid; allowed: 1s to 300s");
+        }
+        ordered(p, "natsoak.chaos.disconnect", chaos.disconnectMin(), chaos.disconnectMax());
+        strictlyPositive(p, "natsoak.chaos.nats-restart-delay", chaos.natsRestartDelay());
+        strictlyPositive(p, "natsoak.chaos.leak-duration", chaos.leakDuration());
+        range(p, "natsoak.chaos.leak-threads-per-minute", chaos.leakThreadsPerMinute(), 1, 10_000);
+        NatsoakConfig.ChaosWeights w = chaos.weights();
+        int[] weights = {w.workerCrash(), w.workerGracefulStop(), w.workerRestart(), w.scaleUp(), w.scaleDown(), w.leaderFailure(),
+                w.producerCrash(), w.networkDisconnect(), w.natsNodeKill(), w.verifierRestart(), w.leakCanary()};
+        String[] keys = {"worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
+                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "leak-canary"};
+        int total = 0;
+        for (int i = 0; i < weights.length; i++) {
+            range(p, "natsoak.chaos.weights." + keys[i], weights[i], 0, 1000);
+            if (i < weights.length - 1 || chaos.leakCanary()) {
+                total += Math.max(0, weights[i]);
+            }
+        }
+        if (chaos.enabled() && total == 0) {
+            p.add("natsoak.chaos.weights: every weight is 0 while natsoak.chaos.enabled=true; allowed: at least one weight above 0");
+        }
+        NatsoakConfig.ChaosKubernetes k = chaos.kubernetes();
+        if (!SELECTOR.matcher(k.selector()).matches()) {
+            p.add("natsoak.chaos.kubernetes.selector: \"" + k.selector() + "\" is not valid; allowed: key=value pairs, comma separated");
+        }
+        if (!SELECTOR.matcher(k.natsSelector()).matches()) {
+            p.add("natsoak.chaos.kubernetes.nats-selector: \"" + k.natsSelector() + "\" is not valid; allowed: key=value pairs, comma separated");
+        }
+        k.namespace().filter(ns -> !ns.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")).ifPresent(ns ->
+                p.add("natsoak.chaos.kubernetes.namespace: \"" + ns + "\" is not valid; allowed: a Kubernetes namespace name"));
+        if (!k.workerDeployment().matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+            p.add("natsoak.chaos.kubernetes.worker-deployment: \"" + k.workerDeployment() + "\" is not valid; allowed: a Kubernetes object name");
+        }
+    }
+
+    private static void ordered(List<String> p, String key, Duration min, Duration max) {
+        if (min.compareTo(max) > 0) {
+            p.add(key + "-min: " + human(min) + " is greater than " + key + "-max " + human(max) + "; allowed: min <= max");
+        }
     }
 
     private static boolean validUrl(String url) {

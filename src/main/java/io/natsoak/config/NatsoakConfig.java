@@ -54,6 +54,140 @@ public interface NatsoakConfig {
 
     Resources resources();
 
+    Chaos chaos();
+
+    /**
+     * The chaos operator (role chaos in Kubernetes; inside the launcher in local mode): what
+     * faults it injects, how often, and the safety rails. docs/chaos.md describes every event.
+     */
+    interface Chaos {
+        /** Inject faults; false means none at all (the operator still runs and reports that it is idle). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The schedule's seed: the same seed gives the same sequence of events and delays. Unset: a random one, logged and reported. */
+        Optional<Long> seed();
+
+        /** Least time between two faults. */
+        @WithDefault("30s")
+        Duration intervalMin();
+
+        /** Most time between two faults (each interval is uniform in [min, max]). */
+        @WithDefault("2m")
+        Duration intervalMax();
+
+        /** Decide and record every fault, but change nothing (Kubernetes: no pod is deleted, nothing is scaled). */
+        @WithDefault("false")
+        boolean dryRun();
+
+        /** Never leave fewer than this many ready pods of the victim's role (siblings of the victim). */
+        @WithDefault("1")
+        int minReady();
+
+        /** Leave pods (processes) younger than this alone: they may still be starting. */
+        @WithDefault("30s")
+        Duration minAge();
+
+        /** scale_down never goes below this many workers. */
+        @WithDefault("2")
+        int workersMin();
+
+        /** scale_up never goes above this many workers. */
+        @WithDefault("5")
+        int workersMax();
+
+        /** network_disconnect cuts a process off NATS for a random time in [min, max]. */
+        @WithDefault("5s")
+        Duration disconnectMin();
+
+        @WithDefault("30s")
+        Duration disconnectMax();
+
+        /** Local backend: how long a killed nats-server stays down before it is started again (the StatefulSet's job in Kubernetes). */
+        @WithDefault("5s")
+        Duration natsRestartDelay();
+
+        /** The leak_canary event (off unless set): the victim leaks threads for leak-duration, then releases them. Needs natsoak.control.leak-canary on the victims. */
+        @WithDefault("false")
+        boolean leakCanary();
+
+        @WithDefault("20s")
+        Duration leakDuration();
+
+        @WithDefault("60")
+        int leakThreadsPerMinute();
+
+        ChaosWeights weights();
+
+        ChaosKubernetes kubernetes();
+    }
+
+    /**
+     * Relative weights of the chaos events (0 = never). Within each round of the schedule every
+     * event occurs exactly as often as its weight says, in a seeded random order.
+     */
+    interface ChaosWeights {
+        @WithDefault("3")
+        int workerCrash();
+
+        @WithDefault("2")
+        int workerGracefulStop();
+
+        @WithDefault("2")
+        int workerRestart();
+
+        @WithDefault("1")
+        int scaleUp();
+
+        @WithDefault("1")
+        int scaleDown();
+
+        @WithDefault("2")
+        int leaderFailure();
+
+        @WithDefault("1")
+        int producerCrash();
+
+        @WithDefault("2")
+        int networkDisconnect();
+
+        @WithDefault("1")
+        int natsNodeKill();
+
+        @WithDefault("1")
+        int verifierRestart();
+
+        /** Only used when natsoak.chaos.leak-canary=true. */
+        @WithDefault("1")
+        int leakCanary();
+    }
+
+    /** The chaos operator's Kubernetes backend: which pods it may touch and how. */
+    interface ChaosKubernetes {
+        /** The namespace of the victims; unset: the operator's own (from the service account, or the kube config). */
+        Optional<String> namespace();
+
+        /** An equality-based label selector every victim must match (e.g. app.kubernetes.io/instance=soak), besides its component label. */
+        @WithDefault("app.kubernetes.io/part-of=natsoak")
+        String selector();
+
+        /** The label whose value names a pod's role (producer, worker, verifier). */
+        @WithDefault("app.kubernetes.io/component")
+        String componentLabel();
+
+        /** Equality-based label selector of the NATS server pods (nats_node_kill). */
+        @WithDefault("app.kubernetes.io/name=nats")
+        String natsSelector();
+
+        /** The worker Deployment that scale_up and scale_down resize. */
+        @WithDefault("natsoak-worker")
+        String workerDeployment();
+
+        /** Remove pods through the Eviction API, so PodDisruptionBudgets are honoured; a refused eviction is recorded as refused. */
+        @WithDefault("false")
+        boolean evict();
+    }
+
     /** Every role process samples its own threads, heap after GC and RSS; the verifier judges their growth. */
     interface Resources {
         /** How often each process samples and publishes its resources. */
@@ -64,7 +198,10 @@ public interface NatsoakConfig {
         @WithDefault("30s")
         Duration warmUp();
 
-        /** The verdict fails when a process' live threads grow by more than this percentage over its baseline. */
+        /**
+         * The verdict fails when a process' live threads grow by more than this percentage over its
+         * baseline, per 6 hours of the process' life (never less than this) and by at least the floor.
+         */
         @WithDefault("5")
         double maxThreadGrowthPercent();
 
@@ -75,6 +212,18 @@ public interface NatsoakConfig {
         /** The same for the resident set size. */
         @WithDefault("20")
         double maxRssGrowthPercent();
+
+        /** Thread growth of fewer than this many threads never fails the verdict (noise floor). */
+        @WithDefault("3")
+        int minThreadGrowth();
+
+        /** Heap-after-GC growth below this many MiB never fails the verdict (noise floor). */
+        @WithDefault("16")
+        int minHeapGrowthMib();
+
+        /** RSS growth below this many MiB never fails the verdict (noise floor). */
+        @WithDefault("64")
+        int minRssGrowthMib();
     }
 
     interface Control {
@@ -155,7 +304,7 @@ public interface NatsoakConfig {
          * How partitions are shared: static (p mod count by index, no coordination) or through the
          * partition manager (round-robin, consistent-hash, weighted-consistent-hash).
          */
-        @WithDefault("static")
+        @WithDefault("weighted-consistent-hash")
         AssignmentStrategy assignment();
 
         /** Partition manager: a member whose heartbeat is older than this is gone (its partitions move). */
@@ -310,6 +459,17 @@ public interface NatsoakConfig {
         /** Keep the cluster's data directory after the run (for inspection). */
         @WithDefault("false")
         boolean keepData();
+
+        /**
+         * Also run a local Prometheus that scrapes every role process and loads natsoak's alert
+         * rules ({@code ./natsoak local --prometheus}); stops with the run.
+         */
+        @WithDefault("false")
+        boolean prometheus();
+
+        /** Path or name of the prometheus binary (Debian package prometheus). */
+        @WithDefault("prometheus")
+        String prometheusBinary();
 
         /** How often the launcher prints its progress line. */
         @WithDefault("5s")

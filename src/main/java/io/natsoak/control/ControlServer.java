@@ -12,6 +12,7 @@ import io.natsoak.metrics.ProcessRss;
 import io.natsoak.metrics.ThreadCensus;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
+import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -118,7 +119,7 @@ public final class ControlServer extends GuardedComponent {
     protected void doStop() {
         if (link != null) {
             if (dispatcher != null) {
-                link.connection().closeDispatcher(dispatcher);
+                Dispatchers.close(link.connection(), dispatcher);
                 dispatcher = null;
             }
         }

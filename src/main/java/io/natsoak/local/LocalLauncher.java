@@ -1,5 +1,6 @@
 package io.natsoak.local;
 
+import io.natsoak.chaos.local.LocalChaos;
 import io.natsoak.config.ConfigValidator;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.verifier.Report;
@@ -34,6 +35,7 @@ public final class LocalLauncher {
     private volatile boolean interrupted;
     private final CountDownLatch cleanedUp = new CountDownLatch(1);
     private volatile int exitCode = 1;
+    private Optional<LocalPrometheus> prometheus = Optional.empty();
 
     public LocalLauncher(NatsoakConfig config, String java, Path jar, PrintStream out) {
         this.config = config;
@@ -61,6 +63,7 @@ public final class LocalLauncher {
         try {
             String natsServer = NatsServerInstaller.ensure(config.local().natsServer(), out);
             topology = new LocalTopology(config, natsServer, java, jar, Files.createTempDirectory("natsoak-"), inheritedSettings());
+            prometheus = LocalPrometheus.forRun(config, jar, topology);
             exitCode = runSoak(topology);
         } catch (LaunchException e) {
             out.println("natsoak: " + e.getMessage());
@@ -70,6 +73,7 @@ public final class LocalLauncher {
             LOG.debug("local run failed", e);
             exitCode = 1;
         } finally {
+            prometheus.ifPresent(LocalPrometheus::stop);
             if (topology != null) {
                 topology.close();
             }
@@ -101,16 +105,23 @@ public final class LocalLauncher {
         out.printf("starting a %d-node NATS JetStream cluster, the verifier, %d workers and %d producers%n", config.local().nodes(),
                 config.worker().count(), config.producer().count());
         topology.start();
+        if (prometheus.isPresent()) {
+            prometheus.get().start();
+            out.println(prometheus.get().describe());
+        }
         long started = System.nanoTime();
         long interval = config.local().progressInterval().toNanos();
         long nextProgress = started + interval;
-        while (!interrupted && topology.verifier().isAlive()) {
-            superviseRestarts(topology);
-            if (System.nanoTime() >= nextProgress) {
-                out.println(progressLine(topology, started));
-                nextProgress += interval;
+        try (LocalChaos chaos = LocalChaos.start(topology, out)) {
+            while (!interrupted && topology.verifier().isAlive()) {
+                superviseRestarts(topology);
+                prometheus.ifPresent(p -> p.supervise(out));
+                if (System.nanoTime() >= nextProgress) {
+                    out.println(progressLine(topology, started));
+                    nextProgress += interval;
+                }
+                Thread.sleep(200);
             }
-            Thread.sleep(200);
         }
         if (interrupted) {
             out.println("interrupted: stopping producers, then asking the verifier for its verdict");
@@ -142,7 +153,8 @@ public final class LocalLauncher {
 
     private void superviseRestarts(LocalTopology topology) throws IOException {
         for (RoleProcess p : concat(topology.producers(), topology.workers())) {
-            if (!p.isAlive() && !interrupted) {
+            // A worker removed by scaling is no longer supervised (it may die after the snapshot).
+            if (!p.isAlive() && !interrupted && (p.role().equals("producer") || topology.workers().contains(p))) {
                 out.printf("%s exited with code %d; restarting it (see %s)%n", p.name(), p.exitCode(), p.log());
                 sleep(RESTART_DELAY_MS);
                 p.start();

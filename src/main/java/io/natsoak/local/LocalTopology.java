@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -42,7 +43,8 @@ public final class LocalTopology implements AutoCloseable {
     private final Path reportFile;
     private final Map<String, String> settings;
     private final List<RoleProcess> producers = new ArrayList<>();
-    private final List<RoleProcess> workers = new ArrayList<>();
+    /** Changed by the chaos operator's scaling while the launcher supervises it: copy-on-write. */
+    private final List<RoleProcess> workers = new CopyOnWriteArrayList<>();
     private RoleProcess verifier;
     private NatsCluster cluster;
 
@@ -92,6 +94,36 @@ public final class LocalTopology implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Scaling (the local chaos backend): one more worker process, named after the highest index so
+     * far. Managed workers take their ids from the partition manager, so it gets no index.
+     */
+    public synchronized RoleProcess addWorker() throws IOException {
+        int next = workers.stream().mapToInt(w -> Integer.parseInt(w.name().substring("worker-".length()))).max().orElse(-1) + 1;
+        Map<String, String> s = new LinkedHashMap<>(settings);
+        s.put("natsoak.instance", "worker-" + next);
+        s.put("natsoak.worker.index", "-1");
+        RoleProcess p = new RoleProcess("worker-" + next, "worker", java, config.local().jvmOptions(), jar, s, logs, freePort());
+        p.start();
+        workers.add(p);
+        return p;
+    }
+
+    /** Scaling down: the worker leaves the supervised set first (so nobody restarts it), then stops gracefully. */
+    public void removeWorker(RoleProcess worker) {
+        synchronized (this) {
+            if (!workers.remove(worker)) {
+                return;
+            }
+        }
+        worker.terminate(STOP_GRACE_SECONDS);
+    }
+
+    /** The natsoak.* settings every role process gets (the cluster's URLs included once started). */
+    public Map<String, String> roleSettings() {
+        return Map.copyOf(settings);
+    }
+
     public NatsCluster cluster() {
         return cluster;
     }
@@ -110,6 +142,11 @@ public final class LocalTopology implements AutoCloseable {
 
     public Path logs() {
         return logs;
+    }
+
+    /** The directory this topology owns and removes on close (unless natsoak.local.keep-data). */
+    public Path workDir() {
+        return workDir;
     }
 
     /** Every role process. */

@@ -451,8 +451,22 @@ public final class NatsCluster implements AutoCloseable {
                 n.clientPort, n.clusterPort, n.httpPort);
     }
 
+    /**
+     * Waits (bounded) until the node reports every stream and consumer it holds as current
+     * ({@code /healthz} without parameters): the point where a rolling restart may take down
+     * the next node without leaving a stream without its quorum.
+     */
+    public synchronized void awaitCaughtUp(int node, Duration timeout) {
+        Node n = node(node);
+        awaitHealthz(n, "/healthz", System.nanoTime() + timeout.toNanos(), timeout);
+    }
+
     private void awaitHttpHealthy(Node n, long deadlineNanos) {
-        String url = "http://127.0.0.1:" + n.httpPort + "/healthz?js-enabled-only=true";
+        awaitHealthz(n, "/healthz?js-enabled-only=true", deadlineNanos, STARTUP_TIMEOUT);
+    }
+
+    private void awaitHealthz(Node n, String path, long deadlineNanos, Duration timeout) {
+        String url = "http://127.0.0.1:" + n.httpPort + path;
         String last = "no answer yet";
         while (true) {
             checkAlive(n);
@@ -467,7 +481,7 @@ public final class NatsCluster implements AutoCloseable {
             }
             if (System.nanoTime() - deadlineNanos >= 0) {
                 throw failure(n, "did not become healthy (" + url + ": " + last + ") within "
-                        + STARTUP_TIMEOUT.toSeconds() + " s");
+                        + timeout.toSeconds() + " s");
             }
             sleep(POLL_INTERVAL_MS);
         }

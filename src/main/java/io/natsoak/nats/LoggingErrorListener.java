@@ -32,4 +32,11 @@ final class LoggingErrorListener implements ErrorListener {
         LOG.warnf("%s: slow consumer detected", name);
         onSlowConsumer.run();
     }
+
+    @Override
+    public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub, long lastStreamSequence, long lastConsumerSequence) {
+        // A pull consumer stopped hearing from its server (its leader died, say); jnats pulls again.
+        LOG.infof("%s: missed heartbeats on %s (last stream sequence %d); pulling again", name,
+                sub == null ? "a consumer" : sub.getSubject(), lastStreamSequence);
+    }
 }

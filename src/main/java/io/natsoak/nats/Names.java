@@ -67,6 +67,15 @@ public record Names(String runId) {
         return "natsoak." + runId + ".resources.>";
     }
 
+    /** The chaos log: one entry per fault the chaos operator scheduled (the verifier's report lists them). */
+    public String chaosStream() {
+        return "NATSOAK_" + runId + "_CHAOS";
+    }
+
+    public String chaosLogSubject() {
+        return "natsoak." + runId + ".chaos.log";
+    }
+
     public static String positionKey(int partition) {
         return "p." + partition;
     }

@@ -16,7 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,7 @@ public final class OwnedConnection implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OwnedConnection.class);
     private static final Duration RECONNECT_WAIT = Duration.ofMillis(500);
+    private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(5);
 
     private final Connection connection;
     private final ExecutorService executor;
@@ -55,7 +57,11 @@ public final class OwnedConnection implements AutoCloseable {
                                        Duration patience) throws IOException, InterruptedException {
         List<NamedThreads> factories = List.of(new NamedThreads(component, "nats"), new NamedThreads(component, "nats-timer"),
                 new NamedThreads(component, "nats-connect"), new NamedThreads(component, "nats-callback"));
-        ExecutorService executor = Executors.newCachedThreadPool(factories.get(0));
+        // Unbounded like jnats' default (its reader, writer and dispatchers are long-running tasks
+        // here), but idle threads go after a few seconds instead of a minute: a failover's burst of
+        // reconnect and API work must not look like thread growth at the end of a run.
+        ExecutorService executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_THREAD_KEEP_ALIVE.toMillis(),
+                TimeUnit.MILLISECONDS, new SynchronousQueue<>(), factories.get(0));
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, factories.get(1));
         scheduler.setRemoveOnCancelPolicy(true);
         String name = instance + "-" + component;

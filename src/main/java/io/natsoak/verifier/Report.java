@@ -1,6 +1,7 @@
 package io.natsoak.verifier;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.natsoak.chaos.ChaosSummary;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,7 +31,23 @@ public record Report(
         long invalidReceipts,
         int producersFinished,
         List<GapRange> gapSamples,
-        Map<String, RoleResources> resources) {
+        Map<String, RoleResources> resources,
+        ChaosSummary chaos) {
+
+    /** A report without chaos log (the chaos summary is added by {@link #withChaos}). */
+    public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
+                  long verified, long gaps, Duplicates duplicates, int partitions, long inFlight, double throughputPerSecond,
+                  Latency latencyMillis, long invalidReceipts, int producersFinished, List<GapRange> gapSamples,
+                  Map<String, RoleResources> resources) {
+        this(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions, inFlight,
+                throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, ChaosSummary.NONE);
+    }
+
+    /** This report with the faults of the chaos log: what was injected, when, on what (the verdict does not depend on it). */
+    public Report withChaos(ChaosSummary summary) {
+        return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary);
+    }
 
     public static final String PASS = "PASS";
     public static final String FAIL = "FAIL";
@@ -45,7 +62,7 @@ public record Report(
         all.addAll(growthReasons);
         return new Report(all.isEmpty() ? PASS : FAIL, List.copyOf(all), last, runId, durationSeconds, published, received, verified, gaps,
                 duplicates, partitions, inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples,
-                Collections.unmodifiableMap(new TreeMap<>(byRole)));
+                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos);
     }
 
     /** Growth of threads, heap after GC and RSS of a role: each one its worst instance's. Null until a figure exists. */

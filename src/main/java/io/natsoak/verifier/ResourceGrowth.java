@@ -48,9 +48,21 @@ public final class ResourceGrowth {
         }
     }
 
-    public record Limits(Duration warmUp, double threadsPercent, double heapPercent, double rssPercent) {
+    /**
+     * The thresholds. A percentage is allowed per {@link #PER} of the incarnation's life, and never
+     * less than once (a 12-hour soak may grow twice as much as a 6-hour one; a short one as much as
+     * a 6-hour one). Growth below the absolute floor is never a leak: in a run of minutes a
+     * verifier's 10 MiB heap gains a MiB of ledger and histogram, a failover adds a thread or two
+     * for a few seconds; a real leak over hours crosses any floor.
+     */
+    public record Limits(Duration warmUp, double threadsPercent, double heapPercent, double rssPercent,
+                         double minThreads, double minHeapBytes, double minRssBytes) {
+
+        public static final Duration PER = Duration.ofHours(6);
+
         public static Limits of(NatsoakConfig.Resources r) {
-            return new Limits(r.warmUp(), r.maxThreadGrowthPercent(), r.maxHeapGrowthPercent(), r.maxRssGrowthPercent());
+            return new Limits(r.warmUp(), r.maxThreadGrowthPercent(), r.maxHeapGrowthPercent(), r.maxRssGrowthPercent(),
+                    r.minThreadGrowth(), r.minHeapGrowthMib() * MIB, r.minRssGrowthMib() * MIB);
         }
 
         double of(Resource r) {
@@ -60,7 +72,22 @@ public final class ResourceGrowth {
                 case RSS -> rssPercent;
             };
         }
+
+        double floor(Resource r) {
+            return switch (r) {
+                case THREADS -> minThreads;
+                case HEAP_AFTER_GC -> minHeapBytes;
+                case RSS -> minRssBytes;
+            };
+        }
+
+        /** The percentage allowed after {@code lifeMillis} of an incarnation's life. */
+        double scaled(Resource r, long lifeMillis) {
+            return of(r) * Math.max(1.0, (double) lifeMillis / PER.toMillis());
+        }
     }
+
+    private static final double MIB = 1024.0 * 1024.0;
 
     private final Limits limits;
     private final Clock clock;
@@ -117,8 +144,7 @@ public final class ResourceGrowth {
     private Report.Growth worst(List<Incarnation> incarnations, Resource r) {
         long now = clock.millis();
         long warmUp = limits.warmUp().toMillis();
-        double limit = limits.of(r);
-        return incarnations.stream().map(i -> i.growth(r, now, warmUp, limit)).filter(g -> g != null)
+        return incarnations.stream().map(i -> i.growth(r, now, warmUp, limits)).filter(g -> g != null)
                 .max(Comparator.comparing((Report.Growth g) -> g.judged())
                         .thenComparingDouble(g -> g.growthPercent() == null ? Double.NEGATIVE_INFINITY : g.growthPercent()))
                 .orElse(null);
@@ -170,7 +196,8 @@ public final class ResourceGrowth {
             }
         }
 
-        Report.Growth growth(Resource r, long nowMillis, long warmUpMillis, double limit) {
+        Report.Growth growth(Resource r, long nowMillis, long warmUpMillis, Limits limits) {
+            double limit = limits.scaled(r, nowMillis - firstAtMillis);
             int k = r.ordinal();
             double[] base = warmUp.stream().mapToDouble(v -> v[k]).filter(v -> !Double.isNaN(v)).toArray();
             if (base.length == 0) {
@@ -181,7 +208,7 @@ public final class ResourceGrowth {
             boolean judged = tail.length > 0 && nowMillis >= firstAtMillis + warmUpMillis;
             double end = tail.length > 0 ? median(tail) : lastWarmUp(k, baseline);
             Double percent = baseline > 0 ? (end - baseline) / baseline * 100.0 : null;
-            boolean crossed = judged && percent != null && percent > limit;
+            boolean crossed = judged && percent != null && percent > limit && end - baseline > limits.floor(r);
             return new Report.Growth(instance, baseline, end, percent, fits[k].slope(), limit, judged, crossed);
         }
 

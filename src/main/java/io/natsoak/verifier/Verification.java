@@ -21,15 +21,19 @@ import java.util.function.LongSupplier;
  * A sequence the producers acknowledged but no receipt covers is "in flight" until the producer
  * acknowledged it more than the validation window ago; then it is a gap (a loss). A receipt
  * that arrives for a gap later turns it back into a verified sequence. A second receipt for a
- * sequence is a duplicate: "redelivered" when its delivery count says natsoak may have delivered
- * it before (a crash or timeout between processing and acknowledging), otherwise "unexplained".
+ * sequence is a duplicate: "redelivered" when the delivery count of either receipt says natsoak
+ * may have delivered it before (a crash, fence or timeout between processing and receipting),
+ * otherwise "unexplained" (see {@link ReplayRanges} for why either, not just the later one).
  */
 public final class Verification {
 
     private static final long HIGHEST_LATENCY_MICROS = Duration.ofHours(24).toNanos() / 1000;
     private static final int GAP_SAMPLES = 20;
+    /** How long (in validation windows) a replayed range explains a late duplicate of it. */
+    private static final long REPLAY_MEMORY_WINDOWS = 10;
 
     private final PartitionLedger[] ledgers;
+    private final ReplayRanges[] replays;
     private final long[] published;
     /** Per partition: (high-water mark, time it was first seen) steps, oldest first. */
     private final ArrayDeque<long[]>[] markHistory;
@@ -48,10 +52,12 @@ public final class Verification {
     @SuppressWarnings("unchecked")
     public Verification(int partitions, int producers, Duration window, LongSupplier nanoClock) {
         this.ledgers = new PartitionLedger[partitions];
+        this.replays = new ReplayRanges[partitions];
         this.published = new long[partitions];
         this.markHistory = new ArrayDeque[partitions];
         for (int p = 0; p < partitions; p++) {
             ledgers[p] = new PartitionLedger();
+            replays[p] = new ReplayRanges();
             markHistory[p] = new ArrayDeque<>();
         }
         this.producers = producers;
@@ -77,8 +83,14 @@ public final class Verification {
             return;
         }
         PartitionLedger.Outcome outcome = ledgers[r.partition()].record(r.sequence());
+        ReplayRanges replayed = replays[r.partition()];
+        boolean replay = r.deliveryCount() > 1;
+        if (replay) {
+            replayed.add(r.sequence(), nanoClock.getAsLong());
+        }
         if (outcome == PartitionLedger.Outcome.DUPLICATE) {
-            if (r.deliveryCount() > 1) {
+            // Explained when either processing was a replay, whichever receipt came first.
+            if (replay || replayed.contains(r.sequence())) {
                 redelivered++;
             } else {
                 unexplained++;
@@ -108,9 +120,11 @@ public final class Verification {
 
     /** Turns sequences acknowledged more than the window ago, and still unverified, into gaps. */
     public synchronized long expire() {
-        long cutoff = nanoClock.getAsLong() - windowNanos;
+        long now = nanoClock.getAsLong();
+        long cutoff = now - windowNanos;
         long newGaps = 0;
         for (int p = 0; p < ledgers.length; p++) {
+            replays[p].forgetOlderThan(now - REPLAY_MEMORY_WINDOWS * windowNanos);
             long upTo = 0;
             ArrayDeque<long[]> history = markHistory[p];
             while (!history.isEmpty() && history.peekFirst()[1] <= cutoff) {

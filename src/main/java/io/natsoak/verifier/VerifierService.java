@@ -3,6 +3,7 @@ package io.natsoak.verifier;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.natsoak.chaos.ChaosLogReader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -12,25 +13,20 @@ import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.model.ResourceSample;
+import io.natsoak.nats.Dispatchers;
+import io.natsoak.nats.KvWatch;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
-import io.nats.client.KeyValue;
 import io.nats.client.Message;
-import io.nats.client.MessageConsumer;
 import io.nats.client.Subscription;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -75,9 +71,11 @@ public final class VerifierService extends GuardedComponent {
     private volatile OwnedConnection link;
     private Connection connection;
     private Dispatcher dispatcher;
-    private MessageConsumer receiptsConsumer;
-    private NatsKeyValueWatchSubscription marksWatch;
+    private ReceiptsFeed receipts;
+    private KvWatch marksWatch;
     private Subscription resourcesSubscription;
+    /** The faults of the chaos log, for the report; like the verification, it survives in-place restarts. */
+    private final ChaosLogReader chaosLog;
     private OwnedExecutor.Scheduler reporter;
 
     /** @param onVerdict told the final report once, on the reporter thread */
@@ -97,6 +95,7 @@ public final class VerifierService extends GuardedComponent {
                 .publishPercentileHistogram()
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+        this.chaosLog = new ChaosLogReader(names, config.nats());
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
     }
@@ -137,19 +136,16 @@ public final class VerifierService extends GuardedComponent {
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
         dispatcher = connection.createDispatcher();
-        ConsumerContext ctx = Retry.within(Provisioner.START_PATIENCE, "creating the receipts consumer",
-                () -> connection.getStreamContext(names.receiptsStream()).createOrUpdateConsumer(ConsumerConfiguration.builder()
-                .durable(names.verifierConsumer())
-                .ackPolicy(AckPolicy.Explicit)
-                // Short: a batch left unacknowledged by a restart comes back soon (applied ones are skipped).
-                .ackWait(Duration.ofSeconds(10))
-                .maxAckPending(10_000)
-                .numReplicas(config.nats().replicas())
-                .build()));
         resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
-        receiptsConsumer = ctx.consume(ConsumeOptions.builder().batchSize(200).build(), dispatcher, this::onReceipts);
-        KeyValue marks = connection.keyValue(names.marksBucket());
-        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks", () -> marks.watchAll(new MarksWatcher()));
+        Retry.within(Provisioner.START_PATIENCE, "reading the chaos log", () -> {
+            chaosLog.start(connection, dispatcher);
+            return null;
+        });
+        receipts = new ReceiptsFeed(connection, dispatcher, names, config.nats().replicas(), this::onReceipts,
+                () -> lastArrivalMillis, clock::millis);
+        receipts.start();
+        marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks",
+                () -> KvWatch.all(connection, dispatcher, names.marksBucket(), new MarksWatcher()));
         reporter = OwnedExecutor.scheduler(name(), "report");
         long interval = config.verifier().reportInterval().toMillis();
         reporter.executor().scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
@@ -222,7 +218,7 @@ public final class VerifierService extends GuardedComponent {
 
     /** The per-role growth figures; the thresholds only fail the final verdict. */
     private Report withResources(Report r) {
-        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of());
+        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of()).withChaos(chaosLog.summary());
     }
 
     /** For tests and diagnostics: the resource-growth analysis fed by the samples. */
@@ -252,6 +248,10 @@ public final class VerifierService extends GuardedComponent {
     /** Reporter thread: expire, log progress, decide the verdict when the run is over. */
     private void tick() {
         try {
+            ReceiptsFeed feed = receipts;
+            if (feed != null) {
+                feed.checkStalled();
+            }
             Verification v = verification;
             v.expire();
             Report live = v.report(config.runId(), elapsedSeconds(), false);
@@ -332,20 +332,17 @@ public final class VerifierService extends GuardedComponent {
             reporter.close();
             reporter = null;
         }
-        if (receiptsConsumer != null) {
-            try {
-                receiptsConsumer.close();
-            } catch (Exception e) {
-                LOG.debugf("closing receipts consumer: %s", e);
-            }
-            receiptsConsumer = null;
+        if (receipts != null) {
+            receipts.close();
+            receipts = null;
         }
         if (marksWatch != null) {
-            marksWatch.unsubscribe();
+            marksWatch.close();
             marksWatch = null;
         }
         if (connection != null) {
             if (dispatcher != null) {
+                chaosLog.stop(dispatcher);
                 if (resourcesSubscription != null) {
                     try {
                         dispatcher.unsubscribe(resourcesSubscription);
@@ -353,7 +350,7 @@ public final class VerifierService extends GuardedComponent {
                         LOG.debugf("unsubscribing from resource samples: %s", e);
                     }
                 }
-                connection.closeDispatcher(dispatcher);
+                Dispatchers.close(connection, dispatcher);
                 dispatcher = null;
             }
             connection = null;

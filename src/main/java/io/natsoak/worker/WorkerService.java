@@ -14,6 +14,7 @@ import io.natsoak.model.Envelope;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
+import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -589,7 +590,7 @@ public final class WorkerService extends GuardedComponent {
         active.clear();
         if (connection != null) {
             if (dispatcher != null) {
-                connection.closeDispatcher(dispatcher);
+                Dispatchers.close(connection, dispatcher);
                 dispatcher = null;
             }
             connection = null;

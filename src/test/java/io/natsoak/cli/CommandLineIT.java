@@ -72,7 +72,9 @@ class CommandLineIT {
     @Test
     void aQuickLocalSoakPassesAndWritesTheReport() throws Exception {
         Path report = Files.createTempDirectory("natsoak-report").resolve("r.json");
+        String runId = "cli-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         Run run = natsoak("local", "--profile", "quick", "--duration", "20s", "--report", report.toString(),
+                "-Dnatsoak.run-id=" + runId,
                 "-Dnatsoak.verifier.validation-window=10s", "-Dnatsoak.local.progress-interval=2s");
         assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
         assertThat(run.stdout()).contains("VERDICT PASS").contains("threads/RSS producer 2x");
@@ -85,15 +87,22 @@ class CommandLineIT {
         assertThat(r.verdict()).isEqualTo("PASS");
         assertThat(r.published()).isPositive().isEqualTo(r.verified());
         assertThat(r.partitions()).isEqualTo(10);
-        assertNoProcessLeftBehind(report.getParent());
+        assertNoProcessLeftBehind(runId, run.stdout() + run.stderr());
     }
 
-    private static void assertNoProcessLeftBehind(Path unused) {
+    /**
+     * Only this run's processes: role processes carry its run id, nats-servers its data directory
+     * (other soaks may be running on the same machine).
+     */
+    private static void assertNoProcessLeftBehind(String runId, String output) {
+        java.util.regex.Matcher dir = java.util.regex.Pattern.compile("logs in (\\S+)/logs").matcher(output);
+        assertThat(dir.find()).as("the launcher names its run directory: %s", output).isTrue();
+        String natsDir = dir.group(1);
         long self = ProcessHandle.current().pid();
         List<String> leftovers = ProcessHandle.allProcesses()
                 .filter(h -> h.pid() != self)
                 .map(h -> h.info().commandLine().orElse(""))
-                .filter(cmd -> cmd.contains("natsoak-") && (cmd.contains("nats-server") || cmd.contains("quarkus-run.jar")))
+                .filter(cmd -> cmd.contains(runId) || (cmd.contains("nats-server") && cmd.contains(natsDir)))
                 .toList();
         assertThat(leftovers).isEmpty();
     }

@@ -94,6 +94,8 @@ class DashboardsTest {
             assertThat(a.path("enable").asBoolean()).as(file + " chaos annotation enabled").isTrue();
             assertThat(a.path("datasource").path("uid").asText()).as(file + " chaos annotation data source").isEqualTo(DS_UID);
             assertThat(a.path("tagKeys").asText()).contains("event").contains("outcome");
+            // a dashboard annotation shows on every time series panel unless a filter picks panels
+            assertThat(a.has("filter")).as(file + " chaos annotation on every panel: no panel filter").isFalse();
             if (a.has("target")) {
                 assertThat(a.path("target").path("expr").asText()).as(file + " chaos annotation target = expr").isEqualTo(a.path("expr").asText());
             }

@@ -27,6 +27,7 @@ public final class ProcessSoak {
         settings.put("natsoak.verifier.report-interval", "1s");
         settings.put("natsoak.worker.commit-interval", "1s");
         settings.put("natsoak.producer.mark-interval", "500ms");
+        settings.put("natsoak.local.keep-data", "true");
     }
 
     public ProcessSoak set(String key, String value) {

@@ -20,7 +20,8 @@ class ResourceGrowthTest {
     private static final long MIB = 1024 * 1024;
     private static final long START = 1_700_000_000_000L;
     /** Warm-up 30 s, samples every 5 s. */
-    private static final ResourceGrowth.Limits LIMITS = new ResourceGrowth.Limits(Duration.ofSeconds(30), 5, 10, 20);
+    /** No noise floor here: the percentages alone (the floors have their own tests). */
+    private static final ResourceGrowth.Limits LIMITS = new ResourceGrowth.Limits(Duration.ofSeconds(30), 5, 10, 20, 0, 0, 0);
 
     /** A clock the test moves: "now" is the last sample's time. */
     private static final class TestClock extends Clock {
@@ -137,6 +138,33 @@ class ResourceGrowthTest {
         assertThat(w.threads().slopePerHour()).isCloseTo(10, within(0.2)); // a step every 6 minutes: 10 per hour
         assertThat(w.heapAfterGcBytes().slopePerHour()).isZero();
         assertThat(w.rssBytes().slopePerHour()).isZero();
+    }
+
+    @Test
+    void growthBelowTheAbsoluteFloorIsNoise() {
+        ResourceGrowth floored = new ResourceGrowth(new ResourceGrowth.Limits(Duration.ofSeconds(30), 5, 10, 20, 3, 16 * MIB, 64 * MIB), clock);
+        for (int s = 0; s <= 120; s += 5) {
+            long at = START + s * 1000L;
+            clock.millis = at;
+            // 34 -> 36 threads (+5.9 %, but 2 threads) and 10 -> 11.1 MiB heap (+11 %, but 1.1 MiB): noise
+            floored.add(new ResourceSample("worker", "small", START, at, s <= 30 ? 34 : 36, s <= 30 ? 10 * MIB : 11 * MIB + MIB / 10, 200 * MIB));
+            // 34 -> 40 threads: above both the percentage and the floor
+            floored.add(new ResourceSample("producer", "leaky", START, at, s <= 30 ? 34 : 40, 100 * MIB, 200 * MIB));
+        }
+        assertThat(floored.reasons()).containsExactly("threads of leaky grew 17.6% (34 -> 40), limit 5%");
+    }
+
+    @Test
+    void theAllowedPercentageGrowsWithTheProcessLifeBeyondSixHours() {
+        // 12 hours of life: 10 % more threads is within 2 x 5 %; 11 % is not
+        long step = Duration.ofMinutes(10).toMillis();
+        for (long t = 0; t <= Duration.ofHours(12).toMillis(); t += step) {
+            long at = START + t;
+            clock.millis = at;
+            growth.add(new ResourceSample("worker", "ten", START, at, t == 0 ? 100 : 110, 100 * MIB, 200 * MIB));
+            growth.add(new ResourceSample("producer", "eleven", START, at, t == 0 ? 100 : 111, 100 * MIB, 200 * MIB));
+        }
+        assertThat(growth.reasons()).containsExactly("threads of eleven grew 11% (100 -> 111), limit 10%");
     }
 
     @Test

@@ -107,6 +107,34 @@ class VerificationTest {
     }
 
     @Test
+    void aReplayReceiptedBeforeTheStaleOriginalStillExplainsTheDuplicate() {
+        // A fenced owner's batch for 2..3 is stuck in a publish retry; the new owner's replay lands first.
+        marks(4, true);
+        receipt(0, 1, 1);
+        receipt(0, 2, 2);
+        receipt(0, 3, 2);
+        receipt(0, 4, 1);
+        receipt(0, 2, 1);
+        receipt(0, 3, 1);
+        receipt(0, 4, 1); // 4 was never replayed: still unexplained
+        v.finish();
+        Report r = v.report("t", 1, true);
+        assertThat(r.duplicates().redelivered()).isEqualTo(2);
+        assertThat(r.duplicates().unexplained()).isEqualTo(1);
+    }
+
+    @Test
+    void aReplayIsForgottenAfterTenValidationWindows() {
+        marks(2, false);
+        receipt(0, 1, 2);
+        advance(Duration.ofSeconds(110 + 1));
+        v.expire();
+        receipt(0, 1, 1);
+        Report r = v.report("t", 1, false);
+        assertThat(r.duplicates().unexplained()).isEqualTo(1);
+    }
+
+    @Test
     void onlyRedeliveredDuplicatesStillPass() {
         marks(2, true);
         receipt(0, 1, 1);

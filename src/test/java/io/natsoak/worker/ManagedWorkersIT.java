@@ -56,10 +56,10 @@ class ManagedWorkersIT {
             WorkerService b = soak.startWorker(1);
             WorkerService c = soak.startWorker(2);
             soak.startProducers();
-            await().atMost(Duration.ofSeconds(30)).until(() -> exactlyOneOwnerEach(List.of(a, b, c), 24));
-            assertThat(a.partitions()).isNotEmpty();
-            assertThat(b.partitions()).isNotEmpty();
-            assertThat(c.partitions()).isNotEmpty();
+            // All three own partitions once the rebalance after the last join settled (a slow
+            // machine can let the cold start end with two members; the third then joins planned).
+            await().atMost(Duration.ofSeconds(30)).until(() -> exactlyOneOwnerEach(List.of(a, b, c), 24)
+                    && !a.partitions().isEmpty() && !b.partitions().isEmpty() && !c.partitions().isEmpty());
 
             long leaveStarted = System.nanoTime();
             c.stop();

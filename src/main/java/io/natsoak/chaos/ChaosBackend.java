@@ -1,0 +1,49 @@
+package io.natsoak.chaos;
+
+import java.util.List;
+
+/**
+ * The narrow port between the chaos operator and the thing it breaks: Kubernetes (pods,
+ * Deployments, Events through fabric8) or the local launcher (OS processes, nats-server
+ * processes). Everything that goes through NATS (in-place restarts, disconnects, the leak
+ * canary, the leader lookup, cluster health) is the operator's own and the same for both.
+ * Mutating calls are never made in dry-run mode; the operator checks that before calling.
+ */
+public interface ChaosBackend extends AutoCloseable {
+
+    /** "kubernetes" or "local", for logs and the chaos log. */
+    String name();
+
+    /** The current targets of a kind (pods matching the selector, or processes), ready or not. */
+    List<Target> targets(Target.Kind kind) throws Exception;
+
+    /** Kills the target at once: pod delete with grace period 0, SIGKILL. */
+    void crash(Target target) throws Exception;
+
+    /** Stops the target with its grace period: pod delete, SIGTERM. */
+    void stopGracefully(Target target) throws Exception;
+
+    /** The number of workers asked for (the Deployment's replicas, the launcher's worker processes). */
+    int workerReplicas() throws Exception;
+
+    /** Asks for this many workers. */
+    void scaleWorkers(int replicas) throws Exception;
+
+    /** Kills one NATS server; the StatefulSet (or the local backend, after a delay) brings it back. */
+    void killNatsNode(Target target) throws Exception;
+
+    /** Records a fault on its victim where the platform has a place for it (a Kubernetes Event); best effort. */
+    default void recordOnVictim(Target target, ChaosLogEntry entry) {
+    }
+
+    /** Ends whatever the backend still has pending (a local NATS node waiting to be restarted is restarted now). */
+    @Override
+    void close();
+
+    /** The target refused the fault (an eviction blocked by a PodDisruptionBudget, a call outside the permitted list). */
+    final class Refused extends Exception {
+        public Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.natsoak.chaos;
+
+import io.natsoak.config.NatsoakConfig;
+import io.natsoak.model.Json;
+import io.natsoak.model.MalformedMessageException;
+import io.natsoak.nats.Names;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The verifier's view of the chaos log: follows the stream from its first entry with an ordered
+ * consumer on the verifier's dispatcher and keeps a summary for the report. Its state lives as
+ * long as the verifier (like the verification), and entries are taken once by stream sequence,
+ * so an in-place restart that reads the log again counts nothing twice.
+ */
+public final class ChaosLogReader {
+
+    private static final Logger LOG = Logger.getLogger(ChaosLogReader.class);
+
+    private final Names names;
+    private final NatsoakConfig.Nats nats;
+    private final Set<Long> seeds = new LinkedHashSet<>();
+    private final Map<String, Map<String, Long>> byEvent = new TreeMap<>();
+    private final List<ChaosSummary.Fault> faults = new ArrayList<>();
+    private long total;
+    private boolean truncated;
+    private long lastSequence;
+    private JetStreamSubscription subscription;
+
+    public ChaosLogReader(Names names, NatsoakConfig.Nats nats) {
+        this.names = names;
+        this.nats = nats;
+    }
+
+    /** Subscribes on the given dispatcher (creating the stream if the operator has not yet). */
+    public void start(Connection connection, Dispatcher dispatcher) throws Exception {
+        ChaosLog.ensureStream(connection, names, nats);
+        subscription = connection.jetStream().subscribe(names.chaosLogSubject(), dispatcher, this::onEntry, false,
+                PushSubscribeOptions.builder().stream(names.chaosStream()).ordered(true).build());
+    }
+
+    /** Unsubscribes; the summary stays. */
+    public void stop(Dispatcher dispatcher) {
+        JetStreamSubscription s = subscription;
+        subscription = null;
+        if (s != null && dispatcher != null) {
+            try {
+                dispatcher.unsubscribe(s);
+            } catch (RuntimeException e) {
+                LOG.debugf("unsubscribing from the chaos log: %s", e);
+            }
+        }
+    }
+
+    private void onEntry(Message msg) {
+        long seq = msg.metaData().streamSequence();
+        ChaosLogEntry entry;
+        try {
+            entry = Json.read(msg.getData(), ChaosLogEntry.class);
+        } catch (MalformedMessageException e) {
+            LOG.warnf("ignoring a malformed chaos log entry: %s", e.getMessage());
+            return;
+        }
+        add(seq, entry);
+    }
+
+    /** Takes an entry once (by its stream sequence). */
+    synchronized void add(long sequence, ChaosLogEntry entry) {
+        if (sequence <= lastSequence) {
+            return;
+        }
+        lastSequence = sequence;
+        seeds.add(entry.seed());
+        if (!entry.fault()) {
+            return;
+        }
+        total++;
+        byEvent.computeIfAbsent(entry.event(), k -> new TreeMap<>()).merge(entry.outcome(), 1L, Long::sum);
+        if (faults.size() < ChaosSummary.MAX_LISTED) {
+            faults.add(ChaosSummary.Fault.of(entry));
+        } else {
+            truncated = true;
+        }
+    }
+
+    public synchronized ChaosSummary summary() {
+        Map<String, Map<String, Long>> counts = new TreeMap<>();
+        byEvent.forEach((event, outcomes) -> counts.put(event, Collections.unmodifiableMap(new TreeMap<>(outcomes))));
+        return new ChaosSummary(List.copyOf(seeds), total, Collections.unmodifiableMap(counts), List.copyOf(faults), truncated);
+    }
+}

@@ -1,0 +1,67 @@
+package io.natsoak.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.natsoak.assign.AssignNames;
+import io.natsoak.model.Json;
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+
+import java.util.Optional;
+
+/**
+ * Finds the worker that really holds the partition manager's leadership: the election key
+ * ({@code natsoak_<run>_leader/leader}) names the leader's member id, and that member's heartbeat
+ * ({@code natsoak_<run>_members/<id>}) names its process by NATS connection name,
+ * {@code <instance>-worker} (docs/partition-manager.md). The instance is the pod name in
+ * Kubernetes and the process name locally.
+ */
+public final class LeaderLookup {
+
+    /** The worker component's connections are named {@code <instance>-worker} (OwnedConnection). */
+    static final String CONNECTION_SUFFIX = "-worker";
+
+    private final Connection connection;
+    private final AssignNames names;
+
+    public LeaderLookup(Connection connection, String runId) {
+        this.connection = connection;
+        this.names = new AssignNames(runId);
+    }
+
+    /** The leader's instance name; empty when nobody leads (static assignment, or an election under way). */
+    public Optional<String> leaderInstance() throws Exception {
+        Optional<String> member = read(names.leaderBucket(), AssignNames.LEADER_KEY).map(n -> n.path("member").asText(null));
+        if (member.isEmpty()) {
+            return Optional.empty();
+        }
+        return read(names.membersBucket(), member.get())
+                .map(n -> n.path("instance").asText(null))
+                .map(LeaderLookup::instanceOf);
+    }
+
+    static String instanceOf(String connectionName) {
+        return connectionName.endsWith(CONNECTION_SUFFIX)
+                ? connectionName.substring(0, connectionName.length() - CONNECTION_SUFFIX.length()) : connectionName;
+    }
+
+    private Optional<JsonNode> read(String bucket, String key) throws Exception {
+        KeyValue kv;
+        try {
+            kv = connection.keyValue(bucket);
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+        KeyValueEntry entry;
+        try {
+            entry = kv.get(key);
+        } catch (io.nats.client.JetStreamApiException e) {
+            return Optional.empty(); // no such bucket: nothing leads (static assignment)
+        }
+        if (entry == null || entry.getValue() == null || entry.getValue().length == 0) {
+            return Optional.empty();
+        }
+        JsonNode node = Json.MAPPER.readTree(entry.getValue());
+        return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
+    }
+}

@@ -1,0 +1,80 @@
+package io.natsoak.chaos;
+
+import io.natsoak.model.Json;
+import io.natsoak.verifier.Report;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * End to end with the local backend, the way a user runs it: {@code natsoak local --profile
+ * chaos-test} (chaos on by default) for about three minutes with the interval shortened and every
+ * weight 1, so each round of the schedule holds every event once and every event type is
+ * injected at least once. The verdict must be PASS with 0 gaps and 0 unexplained duplicates, and
+ * the report must list every fault the operator scheduled (steps 1..n, none missing).
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class ChaosLocalIT {
+
+    @Test
+    void theChaosTestProfileInjectsEveryEventAndStillPasses() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "chaos-it"));
+        Path report = dir.resolve("report-" + System.nanoTime() + ".json");
+        Path out = dir.resolve("out-" + System.nanoTime() + ".txt");
+        Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
+                "local", "--profile", "chaos-test", "--duration", "3m", "--report", report.toString(),
+                "-Dnatsoak.chaos.seed=20260601",
+                "-Dnatsoak.chaos.interval-min=5s", "-Dnatsoak.chaos.interval-max=8s",
+                "-Dnatsoak.chaos.leak-canary=true", "-Dnatsoak.control.leak-canary=true", "-Dnatsoak.chaos.leak-duration=10s",
+                "-Dnatsoak.chaos.disconnect-max=10s", "-Dnatsoak.verifier.validation-window=20s"));
+        for (String w : List.of("worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
+                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "leak-canary")) {
+            cmd.add("-Dnatsoak.chaos.weights." + w + "=1");
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(9, TimeUnit.MINUTES)) {
+            p.destroy();
+            p.waitFor(2, TimeUnit.MINUTES);
+            throw new AssertionError("the chaos soak did not finish; output in " + out);
+        }
+        String stdout = Files.readString(out, StandardCharsets.UTF_8);
+        assertThat(stdout).contains("chaos: on, seed 20260601");
+        assertThat(report).as(stdout).exists();
+        Report r = Json.read(Files.readAllBytes(report), Report.class);
+        ChaosSummary chaos = r.chaos();
+
+        assertThat(chaos.seeds()).as("the seed is in the report").containsExactly(20260601L);
+        List<ChaosSummary.Fault> faults = chaos.faults();
+        assertThat(faults.stream().map(ChaosSummary.Fault::step).toList()).as("every scheduled fault is listed")
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, faults.size()).boxed().toList());
+        assertThat(chaos.total()).isEqualTo(faults.size());
+        Set<ChaosEvent> injected = EnumSet.noneOf(ChaosEvent.class);
+        for (ChaosSummary.Fault f : faults) {
+            if (f.outcome().equals(Outcome.INJECTED.wire())) {
+                injected.add(ChaosEvent.valueOf(f.event().toUpperCase(java.util.Locale.ROOT)));
+            }
+            assertThat(f.time()).isNotBlank();
+            assertThat(f.outcome()).isNotEqualTo(Outcome.FAILED.wire());
+        }
+        String listing = faults.stream().map(f -> f.step() + " " + f.event() + " " + f.target() + " " + f.outcome() + " " + f.detail())
+                .collect(Collectors.joining("\n"));
+        assertThat(injected).as("every event type injected at least once:\n" + listing).containsExactlyInAnyOrder(ChaosEvent.values());
+
+        assertThat(r.gaps()).as(stdout).isZero();
+        assertThat(r.duplicates().unexplained()).as(stdout).isZero();
+        assertThat(r.verdict()).as(String.join("; ", r.reasons()) + "\n" + listing).isEqualTo(Report.PASS);
+        assertThat(p.exitValue()).isZero();
+    }
+}
