@@ -26,7 +26,8 @@ public final class ConfigLoader {
     private static final int PRESET_ORDINAL = 200;
     private static final Pattern CONVERSION = Pattern.compile(
             "The config property (\\S+) with the config value \"(.*?)\" threw an Exception", Pattern.DOTALL);
-    private static final Pattern UNKNOWN = Pattern.compile("^(.*?) in \\w*ConfigSource\\[.*\\] does not map to any root", Pattern.DOTALL);
+    private static final Pattern UNKNOWN = Pattern.compile("^(.*?) in [\\w$.]*ConfigSource(?:\\[.*\\])? does not map to any root",
+            Pattern.DOTALL);
     /** SmallRye's words for an empty value, and for a value its converter turned into nothing (" " for a duration, "," for a list). */
     private static final Pattern EMPTY = Pattern.compile("The config property (\\S+) is defined as the empty String", Pattern.DOTALL);
     private static final Pattern TO_NULL = Pattern.compile(
