@@ -62,6 +62,9 @@ public final class ConfigLoader {
                 }
             });
             rejectControlCharacters(system);
+            EnvironmentCheck.problem(System.getenv()).ifPresent(problem -> {
+                throw new ConfigException(problem);
+            });
         }
         Optional<String> preset = baseBuilder(values, withSystem).build()
                 .getOptionalValue("natsoak.preset", String.class)
