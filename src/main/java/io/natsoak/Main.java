@@ -7,6 +7,7 @@ import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.Role;
 import io.natsoak.config.SettingCatalog;
 import io.natsoak.local.LocalLauncher;
+import io.natsoak.nats.NatsSecurity;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -86,6 +87,7 @@ public final class Main implements Callable<Integer> {
 
     static int serve(Map<String, String> properties) {
         NatsoakConfig config = configure(properties);
+        NatsSecurity.checkFiles(config.nats());
         if (config.role() == Role.LOCAL) {
             return LocalLauncher.fromCurrentProcess(config).run();
         }

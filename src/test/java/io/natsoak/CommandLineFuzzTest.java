@@ -83,7 +83,7 @@ class CommandLineFuzzTest {
         }
         try {
             Main.checkKeys(settings);
-            ConfigLoader.fromMap(settings);
+            io.natsoak.nats.NatsSecurity.checkFiles(ConfigLoader.fromMap(settings).nats());
             return null;
         } catch (ConfigException e) {
             return "natsoak: " + e.getMessage();

@@ -93,7 +93,7 @@ public final class ConfigValidator {
                 p.add("natsoak.nats.urls: \"" + url + "\" is not valid; allowed: nats://host:port, tls://host:port, ws:// or wss:// URLs");
             }
         }
-        // Credentials and TLS: combinations, and the files they name (read now, so a bad one costs one line).
+        // Credentials and TLS: combinations (Main reads the files they name before a role starts).
         p.addAll(NatsSecurity.problems(nats));
         range(p, "natsoak.nats.replicas", nats.replicas(), 1, 5);
         strictlyPositive(p, "natsoak.nats.data-max-age", nats.dataMaxAge());

@@ -30,10 +30,11 @@ import java.util.regex.Pattern;
  * (user/password, token, NKey seed file, credentials file), and TLS with an optional trust store
  * (the servers' CA) and key store (the client certificate, for mutual TLS).
  * <p>
- * {@link #problems} reads every file the settings name, so a missing or unreadable file, a wrong
- * store password or a file of the wrong kind stops the process with one line before anything
- * connects. {@link #apply} reads them again for every connection a component opens, so a rotated
- * certificate or credential applies at the next restart.
+ * {@link #problems} checks the combinations with the rest of the configuration; {@link #checkFiles}
+ * reads every file the settings name before a role starts, so a missing or unreadable file, a
+ * wrong store password or a file of the wrong kind stops the process with one line before
+ * anything connects. {@link #apply} reads them again for every connection a component opens, so
+ * a rotated certificate or credential applies at the next restart.
  */
 public final class NatsSecurity {
 
@@ -56,7 +57,10 @@ public final class NatsSecurity {
         }
     }
 
-    /** Every problem with the authentication and TLS settings, one line each; reads the files they name. */
+    /**
+     * Problems of the settings themselves (combinations), one line each; reads no file, so the
+     * configuration can be checked where the files are not (a chart test, a laptop).
+     */
     public static List<String> problems(NatsoakConfig.Nats nats) {
         List<String> p = new ArrayList<>();
         if (nats.password().isPresent() && nats.username().isEmpty()) {
@@ -71,6 +75,18 @@ public final class NatsSecurity {
             p.add("natsoak.nats: " + String.join(" and ", methods) + " are all set; allowed: at most one authentication method"
                     + " (username/password, token, nkey-file or creds-file)");
         }
+        tlsProblems(nats.tls(), p);
+        return p;
+    }
+
+    /**
+     * Reads every file the settings name (seed, credentials, stores with their passwords), as a
+     * connection will: a missing or unreadable file, a wrong password or a file of the wrong kind
+     * is one line. {@code Main} calls it before a role starts, so such a mistake costs exit code 2.
+     *
+     * @throws ConfigException the first problem
+     */
+    public static void checkFiles(NatsoakConfig.Nats nats) {
         try {
             if (nats.nkeyFile().isPresent()) {
                 nkeySeed(nats.nkeyFile().get());
@@ -78,11 +94,12 @@ public final class NatsSecurity {
             if (nats.credsFile().isPresent()) {
                 checkCreds(nats.credsFile().get());
             }
+            if (nats.tls().enabled()) {
+                sslContext(nats.tls());
+            }
         } catch (Unusable e) {
-            p.add(e.getMessage());
+            throw new ConfigException(e.getMessage());
         }
-        tlsProblems(nats.tls(), p);
-        return p;
     }
 
     private static void tlsProblems(NatsoakConfig.Tls tls, List<String> p) {
@@ -107,12 +124,6 @@ public final class NatsSecurity {
         }
         if (tls.keystore().isPresent() && tls.keystorePassword().isEmpty()) {
             p.add(KEYSTORE + ": set without " + KEYSTORE + "-password; allowed: both or neither (the password protects the client key)");
-            return;
-        }
-        try {
-            sslContext(tls);
-        } catch (Unusable e) {
-            p.add(e.getMessage());
         }
     }
 

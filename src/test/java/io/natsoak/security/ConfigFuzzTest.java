@@ -4,6 +4,7 @@ import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.SettingCatalog;
+import io.natsoak.nats.NatsSecurity;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,8 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Configuration parsing under hostile input: random sets of real keys with values of the wrong
  * type, out of range, empty, huge or full of control characters, plus unknown and malformed keys.
- * Every outcome is a configuration or one {@link ConfigException} line naming a setting; nothing
- * else escapes. Seeded ({@code -Dnatsoak.fuzz.seed=N} repeats a run).
+ * Every outcome is a configuration or one {@link ConfigException} line naming a setting (from the
+ * loader, or from {@link NatsSecurity#checkFiles}, which {@code Main} runs next); nothing else escapes. Seeded ({@code -Dnatsoak.fuzz.seed=N} repeats a run).
  */
 class ConfigFuzzTest {
 
@@ -38,6 +39,7 @@ class ConfigFuzzTest {
             Map<String, String> values = randomSettings();
             try {
                 NatsoakConfig c = ConfigLoader.fromMap(values);
+                NatsSecurity.checkFiles(c.nats());
                 assertThat(c.partitions().count()).isPositive();
                 loaded++;
             } catch (ConfigException e) {
@@ -141,7 +143,8 @@ class ConfigFuzzTest {
     void foundByFuzzing(String key, String value, String expected) {
         Map<String, String> values = new LinkedHashMap<>();
         values.put(key, value == null ? "" : value);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.fromMap(values)).isInstanceOf(ConfigException.class).hasMessage(expected);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NatsSecurity.checkFiles(ConfigLoader.fromMap(values).nats()))
+                .isInstanceOf(ConfigException.class).hasMessage(expected);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.nats.NatsSecurity;
 import io.natsoak.nats.OwnedConnection;
 import io.nats.client.AuthenticationException;
 import io.nats.client.Connection;
@@ -171,7 +172,7 @@ class NatsCredentialsIT {
                 "natsoak.nats: username and token are all set; allowed: at most one authentication method (username/password, token, nkey-file or creds-file)");
         cases.put(new String[]{"natsoak.nats.password", "p"}, "natsoak.nats.password: set without natsoak.nats.username; allowed: both or neither");
         for (Map.Entry<String[], String> c : cases.entrySet()) {
-            assertThatThrownBy(() -> config(url, c.getKey())).as(String.join(" ", c.getKey()))
+            assertThatThrownBy(() -> NatsSecurity.checkFiles(config(url, c.getKey()).nats())).as(String.join(" ", c.getKey()))
                     .isInstanceOf(ConfigException.class).hasMessageStartingWith(c.getValue())
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         }
