@@ -7,6 +7,7 @@ import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.Role;
 import io.natsoak.config.SettingCatalog;
 import io.natsoak.local.LocalLauncher;
+import io.natsoak.nats.NatsSecurity;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -43,7 +44,7 @@ public final class Main implements Callable<Integer> {
     public static void main(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("natsoak: " + ex.getMessage() + " (see --help)");
+            ex.getCommandLine().getErr().println(usageLine(ex));
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -61,14 +62,32 @@ public final class Main implements Callable<Integer> {
         return serve(Map.of());
     }
 
+    /** The one line a command-line mistake costs (picocli's messages may span lines and echo anything typed). */
+    static String usageLine(CommandLine.ParameterException ex) {
+        String first = String.valueOf(ex.getMessage()).lines().findFirst().orElse("invalid arguments")
+                .replaceAll("\\s*\\((?:[\\w$]+\\.)+\\w*(?:Exception|Error)(?::[^)]*)?\\)", ""); // a converter's exception, in brackets
+        return "natsoak: " + new ConfigException(first).getMessage() + " (see --help)";
+    }
+
     /** Applies -D options as system properties (so Quarkus and the role see the same values) and checks the configuration. */
     static NatsoakConfig configure(Map<String, String> properties) {
+        checkKeys(properties);
         properties.forEach(System::setProperty);
         return ConfigLoader.load(Map.of());
     }
 
+    /** A -D key the JVM cannot hold as a system property would otherwise escape as a stack trace. */
+    static void checkKeys(Map<String, String> properties) {
+        for (String key : properties.keySet()) {
+            if (key == null || key.isBlank()) {
+                throw new ConfigException("-D: a setting without a name; allowed: -Dkey=value, e.g. -Dnatsoak.partitions.count=50");
+            }
+        }
+    }
+
     static int serve(Map<String, String> properties) {
         NatsoakConfig config = configure(properties);
+        NatsSecurity.checkFiles(config.nats());
         if (config.role() == Role.LOCAL) {
             return LocalLauncher.fromCurrentProcess(config).run();
         }
@@ -114,6 +133,11 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            return serve(settings());
+        }
+
+        /** The settings this command line stands for (what {@link #call()} applies). */
+        Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", "local");
             if (prometheus) {
@@ -126,7 +150,7 @@ public final class Main implements Callable<Integer> {
             if (report != null) {
                 props.put("natsoak.verifier.report-file", report.toAbsolutePath().toString());
             }
-            return serve(props);
+            return props;
         }
     }
 
@@ -140,9 +164,14 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            return serve(settings());
+        }
+
+        /** The settings this command line stands for (what {@link #call()} applies). */
+        Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", role);
-            return serve(props);
+            return props;
         }
     }
 

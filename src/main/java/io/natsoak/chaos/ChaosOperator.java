@@ -3,6 +3,7 @@ package io.natsoak.chaos;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.control.ControlSender;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
@@ -112,7 +113,7 @@ public final class ChaosOperator extends GuardedComponent {
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run",
                 () -> RunClock.join(connection, names, config.duration(), clock));
         scheduler = OwnedExecutor.scheduler(name(), "schedule");
-        injector = new FaultInjector(config, backend, new ControlClient(connection, names, CONTROL_TIMEOUT),
+        injector = new FaultInjector(config, backend, new ControlClient(connection, names, CONTROL_TIMEOUT, new ControlSender("chaos", instance)),
                 new LeaderLookup(connection, config.runId()), new NatsHealth(connection, names, config.nats().replicas()),
                 safety, schedule, clock, scheduler.executor());
         if (!config.chaos().enabled()) {

@@ -2,12 +2,15 @@ package io.natsoak.chaos;
 
 import io.natsoak.control.ControlCommand;
 import io.natsoak.control.ControlReply;
+import io.natsoak.control.ControlSender;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamStatusException;
 import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
 
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -29,12 +32,17 @@ public final class ControlClient {
     private final Connection connection;
     private final Names names;
     private final Duration timeout;
+    private final ControlSender sender;
 
-    /** @param timeout how long one command may take (a worker's in-place restart drains it first) */
-    public ControlClient(Connection connection, Names names, Duration timeout) {
+    /**
+     * @param timeout how long one command may take (a worker's in-place restart drains it first)
+     * @param sender  who sends: every request names it in its {@value ControlSender#HEADER} header
+     */
+    public ControlClient(Connection connection, Names names, Duration timeout, ControlSender sender) {
         this.connection = connection;
         this.names = names;
         this.timeout = timeout;
+        this.sender = sender;
     }
 
     /** The reply of {@code role}/{@code instance}; an exception when none came or it said no. */
@@ -44,7 +52,9 @@ public final class ControlClient {
         Exception last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
-                Message reply = connection.request(subject, body).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                Message request = NatsMessage.builder().subject(subject)
+                        .headers(new Headers().put(ControlSender.HEADER, sender.wire())).data(body).build();
+                Message reply = connection.request(request).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 ControlReply r = Json.read(reply.getData(), ControlReply.class);
                 if (!r.ok()) {
                     throw new IllegalStateException(command.command() + " refused by " + instance + ": " + r.error());

@@ -26,7 +26,12 @@ public final class ConfigLoader {
     private static final int PRESET_ORDINAL = 200;
     private static final Pattern CONVERSION = Pattern.compile(
             "The config property (\\S+) with the config value \"(.*?)\" threw an Exception", Pattern.DOTALL);
-    private static final Pattern UNKNOWN = Pattern.compile("(natsoak\\.\\S+) in .* does not map to any root", Pattern.DOTALL);
+    private static final Pattern UNKNOWN = Pattern.compile("^(.*?) in [\\w$.]*ConfigSource(?:\\[.*\\])? does not map to any root",
+            Pattern.DOTALL);
+    /** SmallRye's words for an empty value, and for a value its converter turned into nothing (" " for a duration, "," for a list). */
+    private static final Pattern EMPTY = Pattern.compile("The config property (\\S+) is defined as the empty String", Pattern.DOTALL);
+    private static final Pattern TO_NULL = Pattern.compile(
+            "The config property (\\S+) with the config value \"(.*?)\" was converted to null", Pattern.DOTALL);
     private static final Pattern CODE = Pattern.compile("^SRCFG\\d+: ");
 
     private ConfigLoader() {
@@ -43,7 +48,20 @@ public final class ConfigLoader {
     }
 
     private static NatsoakConfig build(Map<String, String> values, boolean withSystem) {
+        rejectControlCharacters(values);
         if (withSystem) {
+            Map<String, String> system = new java.util.HashMap<>();
+            System.getProperties().forEach((k, v) -> {
+                if (k instanceof String key && key.startsWith("natsoak.") && v instanceof String value) {
+                    system.put(key, value);
+                }
+            });
+            System.getenv().forEach((k, v) -> {
+                if (k.startsWith("NATSOAK_")) {
+                    system.put(k, v);
+                }
+            });
+            rejectControlCharacters(system);
             EnvironmentCheck.problem(System.getenv()).ifPresent(problem -> {
                 throw new ConfigException(problem);
             });
@@ -62,7 +80,7 @@ public final class ConfigLoader {
         } catch (ConfigValidationException e) {
             throw new ConfigException(describe(e));
         } catch (IllegalArgumentException | NoSuchElementException e) {
-            throw new ConfigException("invalid configuration: " + clean(e.getMessage()));
+            throw new ConfigException(oneProblem(e.getMessage()));
         }
         List<String> problems = ConfigValidator.problems(config);
         if (!problems.isEmpty()) {
@@ -70,6 +88,30 @@ public final class ConfigLoader {
             throw new ConfigException(problems.get(0) + more);
         }
         return config;
+    }
+
+    /**
+     * No setting holds a line break or another control character: such a value is a mistake (or
+     * an attack on the log), and SmallRye's list splitting turns a backslash before a line break
+     * into an error about every setting at once. Refused here, with the key named.
+     */
+    private static void rejectControlCharacters(Map<String, String> values) {
+        values.forEach((key, value) -> {
+            boolean ours = key != null && (key.startsWith("natsoak") || key.startsWith("NATSOAK_"));
+            if (ours && (hasControl(key) || (value != null && hasControl(value)))) {
+                throw new ConfigException(key + ": contains a line break or another control character; allowed: printable text");
+            }
+        });
+    }
+
+    private static boolean hasControl(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static SmallRyeConfigBuilder baseBuilder(Map<String, String> values, boolean withSystem) {
@@ -106,14 +148,25 @@ public final class ConfigLoader {
         Matcher conversion = CONVERSION.matcher(text);
         if (conversion.find()) {
             String key = conversion.group(1);
-            String allowed = SettingCatalog.find(key).map(SettingCatalog.Setting::allowed).orElse("a valid value");
-            return key + ": \"" + conversion.group(2) + "\" is not valid; allowed: " + allowed;
+            return key + ": \"" + conversion.group(2) + "\" is not valid; allowed: " + allowed(key);
+        }
+        Matcher empty = EMPTY.matcher(text);
+        if (empty.find()) {
+            return empty.group(1) + ": empty; allowed: " + allowed(empty.group(1));
+        }
+        Matcher toNull = TO_NULL.matcher(text);
+        if (toNull.find()) {
+            return toNull.group(1) + ": \"" + toNull.group(2) + "\" is not valid; allowed: " + allowed(toNull.group(1));
         }
         Matcher unknown = UNKNOWN.matcher(text);
         if (unknown.find()) {
             return unknown.group(1) + ": unknown setting; see './natsoak settings' for the known ones";
         }
         return "invalid configuration: " + text;
+    }
+
+    private static String allowed(String key) {
+        return SettingCatalog.find(key).map(SettingCatalog.Setting::allowed).orElse("a valid value");
     }
 
     private static String clean(String message) {

@@ -1,5 +1,7 @@
 package io.natsoak.config;
 
+import io.natsoak.nats.NatsSecurity;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,13 +15,25 @@ public final class ConfigValidator {
     public static final int MIN_MESSAGE_SIZE = 64;
     public static final int MAX_MESSAGE_SIZE = 1024 * 1024;
     public static final int MAX_PARTITIONS = 100_000;
+    private static final Pattern SENDER_ROLE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,31}");
 
     private ConfigValidator() {
     }
 
+    /** Longest duration any setting takes: beyond it, arithmetic in nanoseconds would overflow somewhere. */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+
     public static List<String> problems(NatsoakConfig c) {
         List<String> p = new ArrayList<>();
+        SettingCatalog.values(c).forEach((key, value) -> {
+            if (value instanceof Duration d && d.compareTo(MAX_DURATION) > 0) {
+                p.add(key + ": " + human(d) + " is too long; allowed: at most 365 days (8760h)");
+            }
+        });
+        if (!p.isEmpty()) {
+            return p; // the relations below compute with these durations
+        }
         if (!RUN_ID.matcher(c.runId()).matches()) {
             p.add("natsoak.run-id: \"" + c.runId() + "\" is not valid; allowed: 1-32 letters, digits, '-' or '_', starting with a letter or digit");
         }
@@ -79,13 +93,8 @@ public final class ConfigValidator {
                 p.add("natsoak.nats.urls: \"" + url + "\" is not valid; allowed: nats://host:port, tls://host:port, ws:// or wss:// URLs");
             }
         }
-        if (nats.password().isPresent() && nats.username().isEmpty()) {
-            p.add("natsoak.nats.password: set without natsoak.nats.username; allowed: both or neither");
-        }
-        int methods = (nats.username().isPresent() ? 1 : 0) + (nats.token().isPresent() ? 1 : 0) + (nats.credsFile().isPresent() ? 1 : 0);
-        if (methods > 1) {
-            p.add("natsoak.nats: more than one of username, token and creds-file is set; allowed: at most one authentication method");
-        }
+        // Credentials and TLS: combinations (Main reads the files they name before a role starts).
+        p.addAll(NatsSecurity.problems(nats));
         range(p, "natsoak.nats.replicas", nats.replicas(), 1, 5);
         strictlyPositive(p, "natsoak.nats.data-max-age", nats.dataMaxAge());
         if (nats.dataMaxBytes() != -1 && nats.dataMaxBytes() < 1024 * 1024) {
@@ -103,6 +112,12 @@ public final class ConfigValidator {
         chaos(p, c.chaos());
 
         range(p, "natsoak.control.max-message-bytes", c.control().maxMessageBytes(), 256, 1024 * 1024);
+        for (String sender : c.control().allowedSenders()) {
+            if (!SENDER_ROLE.matcher(sender.strip()).matches()) {
+                p.add("natsoak.control.allowed-senders: \"" + sender + "\" is not valid; allowed: sender roles such as chaos"
+                        + " (lower-case letters, digits and '-', starting with a letter, at most 32)");
+            }
+        }
         range(p, "natsoak.local.nodes", c.local().nodes(), 1, 5);
         strictlyPositive(p, "natsoak.local.progress-interval", c.local().progressInterval());
         if (c.local().nodes() < nats.replicas() && c.role() == Role.LOCAL) {
@@ -208,6 +223,9 @@ public final class ConfigValidator {
 
     /** 1500ms, 30s, 2m: the way users write durations, not ISO-8601. */
     public static String human(Duration d) {
+        if (Math.abs(d.getSeconds()) > MAX_DURATION.getSeconds()) {
+            return d.toHours() + "h"; // toMillis() would overflow for the longest
+        }
         long ms = d.toMillis();
         if (ms % 60_000 == 0 && ms != 0) {
             return (ms / 60_000) + "m";

@@ -238,6 +238,14 @@ public interface NatsoakConfig {
         /** Largest control message accepted; larger ones get an error reply. */
         @WithDefault("65536")
         int maxMessageBytes();
+
+        /**
+         * Sender roles whose requests are carried out: the role part of a request's
+         * {@code Natsoak-Sender: <role>/<instance>} header. Other requests get an error reply. This
+         * identifies senders; NATS permissions are what stop others publishing (docs/reliability.md).
+         */
+        @WithDefault("chaos")
+        List<String> allowedSenders();
     }
 
     interface Partitions {
@@ -391,13 +399,19 @@ public interface NatsoakConfig {
         @WithDefault("nats://127.0.0.1:4222")
         List<String> urls();
 
+        /** User name for user/password authentication (one authentication method at most). */
         Optional<String> username();
 
+        /** Password of {@code username}. */
         Optional<String> password();
 
+        /** A token, for servers configured with {@code authorization { token }}. */
         Optional<String> token();
 
-        /** A NATS credentials file (JWT + NKey seed). */
+        /** A file holding an NKey user seed (SU...), for servers that list the user's public NKey. */
+        Optional<String> nkeyFile();
+
+        /** A NATS credentials file (user JWT + NKey seed), for servers in operator (JWT) mode. */
         Optional<String> credsFile();
 
         Tls tls();
@@ -423,18 +437,20 @@ public interface NatsoakConfig {
     }
 
     interface Tls {
-        /** Use TLS; with no trust store the JVM's default trust applies. */
+        /** Use TLS; with no trust store the JVM's default trust applies. The other TLS settings need it. */
         @WithDefault("false")
         boolean enabled();
 
-        /** A trust store (JKS or PKCS12) holding the servers' CA. */
+        /** A trust store (PKCS12 or JKS) holding the CA that signed the servers' certificates. */
         Optional<String> truststore();
 
+        /** Password of the trust store, if it has one. */
         Optional<String> truststorePassword();
 
-        /** A key store with the client certificate, for mutual TLS. */
+        /** A key store (PKCS12 or JKS) with the client's key and certificate chain, for mutual TLS. */
         Optional<String> keystore();
 
+        /** Password of the key store and of the key in it (required with a key store). */
         Optional<String> keystorePassword();
     }
 

@@ -65,6 +65,41 @@ public final class SettingCatalog {
         }
     }
 
+    /**
+     * The value of every leaf setting of a loaded configuration, by key, read through the same
+     * walk as the catalogue (so checks that apply to every setting of a type cannot miss one).
+     */
+    public static Map<String, Object> values(NatsoakConfig config) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        read(NatsoakConfig.class, config, "natsoak", out);
+        return out;
+    }
+
+    private static void read(Class<?> group, Object instance, String prefix, Map<String, Object> out) {
+        Method[] methods = group.getDeclaredMethods();
+        Arrays.sort(methods, Comparator.comparing(Method::getName));
+        for (Method method : methods) {
+            if (method.getParameterCount() != 0 || Modifier.isStatic(method.getModifiers()) || method.isDefault()) {
+                continue;
+            }
+            WithName withName = method.getAnnotation(WithName.class);
+            String key = prefix + "." + (withName != null ? withName.value() : kebab(method.getName()));
+            Object value;
+            try {
+                method.setAccessible(true);
+                value = method.invoke(instance);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                continue;
+            }
+            Class<?> type = method.getReturnType();
+            if (type.isInterface() && type.getDeclaringClass() == NatsoakConfig.class) {
+                read(type, value, key, out);
+            } else {
+                out.put(key, value);
+            }
+        }
+    }
+
     static String describe(Type type) {
         if (type instanceof ParameterizedType p) {
             Type raw = p.getRawType();

@@ -1,6 +1,15 @@
 package io.natsoak.control;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.natsoak.model.MalformedMessageException;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -9,8 +18,10 @@ import java.util.stream.Collectors;
 /**
  * A control-plane request. JSON, e.g. {@code {"command":"restart","component":"worker"}},
  * {@code {"command":"disconnect","seconds":10}}, {@code {"command":"leak","threadsPerMinute":60}}.
+ * The schema is closed: exactly these fields with exactly these JSON types.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ControlCommand(String command, String component, Integer seconds, Integer threadsPerMinute, Long bytesPerMinute) {
 
     public enum Verb {
@@ -23,28 +34,58 @@ public record ControlCommand(String command, String component, Integer seconds, 
         static String allowed() {
             return Arrays.stream(values()).map(Verb::wire).collect(Collectors.joining(", "));
         }
+
+        /** Commands that change what a component does (logged at info level with their sender). */
+        public boolean acts() {
+            return this != STATUS && this != THREADDUMP;
+        }
     }
 
-    /** Strict: unknown fields and wrong types are errors, not silently ignored. */
-    private static final com.fasterxml.jackson.databind.ObjectReader READER = io.natsoak.model.Json.MAPPER
-            .readerFor(ControlCommand.class)
-            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    public static ControlCommand of(Verb verb) {
+        return new ControlCommand(verb.wire(), null, null, null, null);
+    }
 
-    /** Parses a request; {@link io.natsoak.model.MalformedMessageException} for anything that is not exactly a command. */
+    /**
+     * A command is a flat object of five short fields; these limits stop hostile input (deep
+     * nesting, huge strings or numbers) in the tokenizer, before any of it is built.
+     */
+    private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+            .maxNestingDepth(4)
+            .maxStringLength(4096)
+            .maxNumberLength(32)
+            .build();
+
+    /**
+     * Strict: unknown fields, duplicate fields, trailing data and wrong JSON types are errors, not
+     * silently ignored or coerced ({@code "seconds":"10"} and {@code "seconds":1.5} are refused).
+     */
+    private static final ObjectReader READER = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .build()
+            .readerFor(ControlCommand.class);
+
+    /** Parses a request; {@link MalformedMessageException} (one line) for anything that is not exactly a command. */
     public static ControlCommand parse(byte[] data) {
+        if (data == null || data.length == 0) {
+            throw new MalformedMessageException("empty request; allowed: a JSON object such as {\"command\":\"status\"}");
+        }
         try {
             ControlCommand c = READER.readValue(data);
             if (c == null) {
-                throw new io.natsoak.model.MalformedMessageException("empty request");
+                throw new MalformedMessageException("empty request; allowed: a JSON object such as {\"command\":\"status\"}");
             }
             return c;
-        } catch (java.io.IOException | RuntimeException e) {
-            if (e instanceof io.natsoak.model.MalformedMessageException m) {
-                throw m;
-            }
+        } catch (MalformedMessageException e) {
+            throw e;
+        } catch (java.io.IOException | RuntimeException | StackOverflowError e) {
             String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-            throw new io.natsoak.model.MalformedMessageException("not a control command: " + truncate(first));
+            throw new MalformedMessageException("not a control command: " + printable(first)
+                    + "; allowed: a JSON object with \"command\" and, where the command needs them, \"component\", \"seconds\","
+                    + " \"threadsPerMinute\", \"bytesPerMinute\"");
         }
     }
 
@@ -62,7 +103,7 @@ public record ControlCommand(String command, String component, Integer seconds, 
                 return v;
             }
         }
-        throw new IllegalArgumentException("unknown command \"" + truncate(command) + "\"; allowed: " + Verb.allowed());
+        throw new IllegalArgumentException("unknown command \"" + printable(command) + "\"; allowed: " + Verb.allowed());
     }
 
     /** Checks the fields the verb needs; IllegalArgumentException says what is wrong. */
@@ -71,6 +112,9 @@ public record ControlCommand(String command, String component, Integer seconds, 
         if (v == Verb.DISCONNECT && (seconds == null || seconds < 1 || seconds > MAX_DISCONNECT_SECONDS)) {
             throw new IllegalArgumentException("disconnect needs \"seconds\" from 1 to " + MAX_DISCONNECT_SECONDS);
         }
+        if (v != Verb.DISCONNECT && seconds != null) {
+            throw new IllegalArgumentException(v.wire() + " takes no \"seconds\"; allowed: \"seconds\" with disconnect only");
+        }
         if (v == Verb.LEAK) {
             int t = threadsPerMinute == null ? 0 : threadsPerMinute;
             long b = bytesPerMinute == null ? 0 : bytesPerMinute;
@@ -78,11 +122,35 @@ public record ControlCommand(String command, String component, Integer seconds, 
                 throw new IllegalArgumentException("leak needs \"threadsPerMinute\" (0 to " + MAX_THREADS_PER_MINUTE
                         + ") and/or \"bytesPerMinute\" (0 to " + MAX_BYTES_PER_MINUTE + "), not both 0");
             }
+        } else if (threadsPerMinute != null || bytesPerMinute != null) {
+            throw new IllegalArgumentException(v.wire() + " takes no \"threadsPerMinute\" or \"bytesPerMinute\"; allowed: with leak only");
+        }
+        boolean takesComponent = v == Verb.RESTART || v == Verb.STOP || v == Verb.START || v == Verb.DISCONNECT;
+        if (!takesComponent && component != null) {
+            throw new IllegalArgumentException(v.wire() + " takes no \"component\"; allowed: with restart, stop, start, disconnect");
         }
         return v;
     }
 
-    static String truncate(String s) {
-        return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+    /**
+     * Text from a request, safe to echo in a reply or a log line: at most 120 characters, control
+     * characters escaped (a hostile request must not be able to forge log lines).
+     */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 130));
+        int i = 0;
+        for (; i < s.length() && sb.length() < 120; i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (i < s.length()) {
+            sb.append("...");
+        }
+        return sb.toString();
     }
 }

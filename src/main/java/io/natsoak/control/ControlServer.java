@@ -24,24 +24,35 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Answers control commands on {@code natsoak.<run>.control.<role>.<instance>} and the role's
- * broadcast subject. The NATS dispatcher only checks size and hands the request to the
- * {@code control-exec} thread (a bounded queue: when it is full the request is refused with
+ * broadcast subject. The NATS dispatcher only checks size and sender and hands the request to
+ * the {@code control-exec} thread (a bounded queue: when it is full the request is refused with
  * "busy"), so a command never blocks message handling and a flood cannot pile up. Every
- * request gets a JSON reply; malformed, oversized or unknown ones get an error reply, a log
- * line and a counter, never a crash. The control server has its own connection, so
- * {@code disconnect} and {@code restart} of a component never cut the control plane itself.
+ * request gets a JSON reply; malformed, oversized or unknown ones, and those from senders that
+ * are not allowed ({@link ControlSender}), get an error reply, a log line and a counter, never a
+ * crash. The control server has its own connection, so {@code disconnect} and {@code restart}
+ * of a component never cut the control plane itself.
  */
 public final class ControlServer extends GuardedComponent {
 
     private static final Logger LOG = Logger.getLogger(ControlServer.class);
     private static final int QUEUE = 16;
+    static final String OK = "ok";
+    static final String ERROR = "error";
+    static final String REJECTED = "rejected";
+    static final String UNKNOWN_SENDER = "unknown_sender";
+    static final String NO_REPLY = "no_reply";
+    private static final List<String> OUTCOMES = List.of(OK, ERROR, REJECTED, UNKNOWN_SENDER, NO_REPLY);
 
     private final NatsoakConfig config;
     private final String role;
@@ -50,6 +61,7 @@ public final class ControlServer extends GuardedComponent {
     private final Map<String, GuardedComponent> targets;
     private final LeakCanary canary;
     private final MeterRegistry registry;
+    private final Set<String> allowedSenders;
 
     private OwnedConnection link;
     private Dispatcher dispatcher;
@@ -68,6 +80,11 @@ public final class ControlServer extends GuardedComponent {
         this.targets = new LinkedHashMap<>(targets);
         this.canary = canary;
         this.registry = registry;
+        this.allowedSenders = config.control().allowedSenders().stream().map(String::strip).collect(Collectors.toUnmodifiableSet());
+        // Registered at 0, so increase() sees the first request of each outcome (an unknown sender above all).
+        for (String outcome : OUTCOMES) {
+            registry.counter(MetricNames.CONTROL_REQUESTS, MetricNames.TAG_OUTCOME, outcome);
+        }
         targets.forEach((name, component) -> {
             FunctionCounter.builder(MetricNames.IGNORED_STARTS, component, c -> c.ignoredStarts())
                     .tag(MetricNames.TAG_COMPONENT, name).register(registry);
@@ -121,29 +138,36 @@ public final class ControlServer extends GuardedComponent {
     /** Dispatcher thread: check, hand over, never block. */
     private void onRequest(Message msg) {
         if (msg.getReplyTo() == null) {
-            count("no-reply");
+            count(NO_REPLY);
             LOG.warnf("control: ignoring a message without reply subject on %s", msg.getSubject());
             return;
         }
         byte[] data = msg.getData();
         if (data == null || data.length == 0 || data.length > config.control().maxMessageBytes()) {
-            reject(msg, "?", "message is empty or larger than " + config.control().maxMessageBytes() + " bytes");
+            reject(msg, REJECTED, "message is empty or larger than " + config.control().maxMessageBytes()
+                    + " bytes; allowed: a JSON command of 1 to " + config.control().maxMessageBytes() + " bytes");
+            return;
+        }
+        Optional<ControlSender> sender = ControlSender.of(msg.getHeaders());
+        if (sender.isEmpty() || !allowedSenders.contains(sender.get().role())) {
+            reject(msg, UNKNOWN_SENDER, "unknown sender (" + ControlSender.claimed(msg.getHeaders()) + "); allowed: header "
+                    + ControlSender.HEADER + ": <role>/<instance> with a role in " + new TreeSet<>(allowedSenders));
             return;
         }
         try {
-            executor.execute(() -> handle(msg));
+            executor.execute(() -> handle(msg, sender.get()));
         } catch (RejectedExecutionException e) {
-            reject(msg, "?", "busy: " + QUEUE + " commands are already waiting");
+            reject(msg, REJECTED, "busy: " + QUEUE + " commands are already waiting");
         }
     }
 
-    private void reject(Message msg, String command, String error) {
-        count("rejected");
+    private void reject(Message msg, String outcome, String error) {
+        count(outcome);
         LOG.warnf("control: rejected a request on %s: %s", msg.getSubject(), error);
-        reply(msg, ControlReply.error(command, role, instance, error, ThreadCensus.total()));
+        reply(msg, ControlReply.error("?", role, instance, error, ThreadCensus.total()));
     }
 
-    private void handle(Message msg) {
+    private void handle(Message msg, ControlSender sender) {
         long started = System.nanoTime();
         int before = ThreadCensus.total();
         ControlCommand cmd;
@@ -152,8 +176,11 @@ public final class ControlServer extends GuardedComponent {
             cmd = ControlCommand.parse(msg.getData());
             verb = cmd.validated();
         } catch (MalformedMessageException | IllegalArgumentException e) {
-            reject(msg, "?", e.getMessage());
+            reject(msg, REJECTED, e.getMessage() + " (from " + sender + ")");
             return;
+        }
+        if (verb.acts()) {
+            LOG.infof("control: %s from %s", verb.wire(), sender);
         }
         Map<String, Object> detail = new LinkedHashMap<>();
         String error = null;
@@ -192,7 +219,7 @@ public final class ControlServer extends GuardedComponent {
             error = e.toString();
             LOG.warnf("control: %s failed: %s", verb.wire(), e);
         }
-        count(error == null ? "ok" : "error");
+        count(error == null ? OK : ERROR);
         long took = (System.nanoTime() - started) / 1_000_000;
         reply(msg, new ControlReply(error == null, verb.wire(), role, instance, error, before, ThreadCensus.total(), took, detail));
     }
@@ -209,7 +236,7 @@ public final class ControlServer extends GuardedComponent {
         } else if (targets.containsKey(cmd.component())) {
             chosen.add(targets.get(cmd.component()));
         } else {
-            throw new IllegalArgumentException("unknown component \"" + ControlCommand.truncate(cmd.component()) + "\"; allowed: all, "
+            throw new IllegalArgumentException("unknown component \"" + ControlCommand.printable(cmd.component()) + "\"; allowed: all, "
                     + String.join(", ", targets.keySet()));
         }
         for (GuardedComponent c : chosen) {
@@ -248,18 +275,7 @@ public final class ControlServer extends GuardedComponent {
     }
 
     private void count(String outcome) {
-        registry.counter("natsoak.control.requests", "outcome", outcome).increment();
-    }
-
-    private static void shutdown(java.util.concurrent.ExecutorService e) {
-        if (e != null) {
-            e.shutdownNow();
-            try {
-                e.awaitTermination(30, TimeUnit.SECONDS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        registry.counter(MetricNames.CONTROL_REQUESTS, MetricNames.TAG_OUTCOME, outcome).increment();
     }
 
     /** For tests and status: the component names commands accept. */

@@ -50,8 +50,12 @@ public final class MetricNames {
     public static final String NATS_CONNECTION_EVENTS = "natsoak.nats.connection.events";
     public static final String TAG_EVENT = "event";
 
+    public static final String TAG_OUTCOME = "outcome";
+
+    // Control plane (outcome: ok, error, rejected, unknown_sender, no_reply)
+    public static final String CONTROL_REQUESTS = "natsoak.control.requests";
+
     // Chaos operator
     public static final String CHAOS_EVENTS = "natsoak.chaos.events";
-    public static final String TAG_OUTCOME = "outcome";
     public static final String CHAOS_ACTIVE = "natsoak.chaos.active";
 }

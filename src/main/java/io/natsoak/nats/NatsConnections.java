@@ -2,7 +2,6 @@ package io.natsoak.nats;
 
 import io.natsoak.config.NatsoakConfig;
 import io.nats.client.ConnectionListener;
-import io.nats.client.Nats;
 import io.nats.client.Options;
 
 import java.time.Duration;
@@ -10,7 +9,8 @@ import java.time.Duration;
 /**
  * Opens NATS connections from configuration. Connections reconnect without limit (a soak must
  * ride out node restarts for hours) and are named {@code <instance>-<purpose>} so their
- * threads and server-side entries can be attributed.
+ * threads and server-side entries can be attributed. Credentials and TLS come from
+ * {@link NatsSecurity}.
  */
 public final class NatsConnections {
 
@@ -35,23 +35,7 @@ public final class NatsConnections {
         if (listener != null) {
             b.connectionListener(listener);
         }
-        nats.username().ifPresent(user -> b.userInfo(user, nats.password().orElse("")));
-        nats.token().ifPresent(b::token);
-        nats.credsFile().ifPresent(file -> b.authHandler(Nats.credentials(file)));
-        NatsoakConfig.Tls tls = nats.tls();
-        if (tls.enabled()) {
-            tls.truststore().ifPresent(b::truststorePath);
-            tls.truststorePassword().ifPresent(p -> b.truststorePassword(p.toCharArray()));
-            tls.keystore().ifPresent(b::keystorePath);
-            tls.keystorePassword().ifPresent(p -> b.keystorePassword(p.toCharArray()));
-            if (tls.truststore().isEmpty() && tls.keystore().isEmpty()) {
-                try {
-                    b.secure();
-                } catch (java.security.NoSuchAlgorithmException e) {
-                    throw new IllegalStateException("TLS is not available in this JVM: " + e.getMessage(), e);
-                }
-            }
-        }
+        NatsSecurity.apply(nats, b);
         return b.build();
     }
 }

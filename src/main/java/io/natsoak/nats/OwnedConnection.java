@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.metrics.MetricNames;
+import io.nats.client.AuthenticationException;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
@@ -77,6 +78,10 @@ public final class OwnedConnection implements AutoCloseable {
             while (true) {
                 try {
                     return new OwnedConnection(Nats.connect(options), executor, scheduler, factories);
+                } catch (AuthenticationException e) {
+                    // The server is up and refused us: waiting will not help, the credentials are wrong.
+                    throw new AuthenticationException(name + ": " + nats.urls() + " refused the credentials (" + e.getMessage()
+                            + "); check natsoak.nats.username/password, token, nkey-file or creds-file");
                 } catch (IOException e) {
                     if (System.nanoTime() > deadline) {
                         throw e;

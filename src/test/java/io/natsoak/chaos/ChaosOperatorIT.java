@@ -125,7 +125,7 @@ class ChaosOperatorIT {
         Map<ChaosEvent, Integer> w = new EnumMap<>(ChaosEvent.class);
         w.put(ChaosEvent.WORKER_CRASH, 1);
         Names names = new Names(config.runId());
-        return new FaultInjector(config, backend, new ControlClient(nc, names, Duration.ofSeconds(10)), new LeaderLookup(nc, config.runId()),
+        return new FaultInjector(config, backend, new ControlClient(nc, names, Duration.ofSeconds(10), new io.natsoak.control.ControlSender("chaos", "test")), new LeaderLookup(nc, config.runId()),
                 new NatsHealth(nc, names, 3), new Safety(config.chaos().minAge(), config.chaos().minReady(), Clock.systemUTC()),
                 new ChaosSchedule(3, w, Duration.ZERO, Duration.ZERO), Clock.systemUTC(), null);
     }
@@ -294,8 +294,9 @@ class ChaosOperatorIT {
     private static ControlReply control(Connection nc, String subject, String json) throws Exception {
         for (int attempt = 0; ; attempt++) {
             try {
-                io.nats.client.Message m = nc.request(subject, json.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                        .get(30, TimeUnit.SECONDS);
+                io.nats.client.Message m = nc.request(io.nats.client.impl.NatsMessage.builder().subject(subject)
+                        .headers(new io.nats.client.impl.Headers().put(io.natsoak.control.ControlSender.HEADER, "chaos/test"))
+                        .data(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)).build()).get(30, TimeUnit.SECONDS);
                 return io.natsoak.model.Json.read(m.getData(), ControlReply.class);
             } catch (java.util.concurrent.CancellationException | java.util.concurrent.ExecutionException e) {
                 if (attempt > 20) {

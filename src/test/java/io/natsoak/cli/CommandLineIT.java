@@ -50,6 +50,8 @@ class CommandLineIT {
             "run boss|natsoak: natsoak.role: \"boss\" is not valid; allowed: one of producer, worker, verifier, chaos, local",
             "run worker -Dnatsoak.worker.index=9|natsoak: natsoak.worker.index: 9 is not valid; allowed: -1 to 2",
             "local --no-such-option|natsoak: Unknown option: '--no-such-option' (see --help)",
+            "run worker -Dnatsoak.nats.nkey-file=/nonexistent/seed|natsoak: natsoak.nats.nkey-file: \"/nonexistent/seed\" is not a readable file; allowed: a readable file holding an NKey user seed (SU...)",
+            "run worker -Dnatsoak.nats.tls.keystore=/etc/hostname|natsoak: natsoak.nats.tls.keystore: set while natsoak.nats.tls.enabled is false; allowed: set natsoak.nats.tls.enabled=true, or remove it",
     })
     void badInputExitsWithCodeTwoAndOneLine(String args, String expected) throws Exception {
         Run run = natsoak(args.split(" "));

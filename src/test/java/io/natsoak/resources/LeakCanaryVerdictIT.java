@@ -3,6 +3,8 @@ package io.natsoak.resources;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.natsoak.local.LocalPrometheus;
 import io.natsoak.local.LocalTopology;
+import io.natsoak.control.ControlClient;
+import io.natsoak.control.ControlSender;
 import io.natsoak.model.Json;
 import io.natsoak.nats.Names;
 import io.natsoak.observability.PrometheusApi;
@@ -11,7 +13,6 @@ import io.natsoak.observability.Scraping;
 import io.natsoak.testing.ProcessSoak;
 import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
-import io.nats.client.Message;
 import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -149,20 +149,9 @@ class LeakCanaryVerdictIT {
         assertThat(rule.path("state").asText()).as("uptime gate: " + rule).isEqualTo("inactive");
     }
 
-    /** Request/reply, retrying "no responders" (a null reply) for a moment. */
+    /** Request/reply as the chaos operator sends it ("no responders" is retried by the client). */
     private static JsonNode request(Connection c, String subject, String json) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        Message reply = c.request(subject, json.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
-        while (reply == null && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            reply = c.request(subject, json.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10));
-        }
-        return Optional.ofNullable(reply).map(m -> {
-            try {
-                return Json.MAPPER.readTree(m.getData());
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }).orElseThrow(() -> new AssertionError("no reply to " + json + " on " + subject));
+        ControlClient client = new ControlClient(c, new ControlSender("chaos", "test"));
+        return Json.MAPPER.readTree(client.request(subject, json.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(10)));
     }
 }

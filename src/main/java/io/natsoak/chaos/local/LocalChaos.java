@@ -58,7 +58,7 @@ public final class LocalChaos implements AutoCloseable {
             new LocalChaos(backend, operator, control).close();
             throw e;
         }
-        out.printf("chaos: on, seed %d, a fault every %s to %s (pause: request {\"command\":\"stop\"} on %s)%n", operator.schedule().seed(),
+        out.printf("chaos: on, seed %d, a fault every %s to %s (pause: request {\"command\":\"stop\"} with header Natsoak-Sender: chaos/<you> on %s)%n", operator.schedule().seed(),
                 io.natsoak.config.ConfigValidator.human(config.chaos().intervalMin()),
                 io.natsoak.config.ConfigValidator.human(config.chaos().intervalMax()),
                 control == null ? "(control disabled)" : control.instanceSubject());
