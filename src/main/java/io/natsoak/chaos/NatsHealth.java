@@ -31,8 +31,15 @@ public final class NatsHealth {
     }
 
     /** Why the cluster is not healthy yet; empty when it is. */
-    public Optional<String> problem() throws Exception {
-        List<StreamInfo> streams = connection.jetStreamManagement().getStreams();
+    public Optional<String> problem() {
+        List<StreamInfo> streams;
+        try {
+            streams = connection.jetStreamManagement().getStreams();
+        } catch (Exception e) {
+            // Right after a node kill the meta leader may be electing: a cluster that cannot
+            // answer is not healthy, which is all the caller needs to know.
+            return Optional.of("the cluster does not answer (" + e.getMessage() + ")");
+        }
         for (StreamInfo info : streams) {
             String name = info.getConfiguration().getName();
             if (!name.startsWith(dataPrefix) && !name.startsWith(bucketPrefix)) {
