@@ -45,7 +45,7 @@ final class ScaleScenario implements Scenario {
         s.put("natsoak.producer.count", ctx.size("3", "1"));
         s.put("natsoak.worker.count", ctx.size("10", "2"));
         s.put("natsoak.worker.assignment", "weighted-consistent-hash");
-        Duration runFor = ctx.size(duration, Duration.ofSeconds(45));
+        Duration runFor = ctx.size(duration, Duration.ofSeconds(25));
         SoakRun.Outcome o = SoakRun.run(ctx, new SoakRun.Plan("scale", s, runFor, ctx.size(Duration.ofSeconds(60), Duration.ofSeconds(2)),
                 Duration.ZERO, target, MAX_LAG_SECONDS, SoakRun.Judge.AFTER_THE_VERDICT));
         String shape = String.format("natsoak, %d partitions, %s workers (%s), %s", partitions, ctx.setting("natsoak.worker.count", s, "?"),
