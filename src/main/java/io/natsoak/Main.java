@@ -1,5 +1,6 @@
 package io.natsoak;
 
+import io.natsoak.bench.BenchCommand;
 import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
 @Command(name = "natsoak", mixinStandardHelpOptions = true, version = "natsoak 0.1.0",
         description = {"Distributed soak test for NATS JetStream partitioned workloads.",
                 "Without a command, runs the role named by natsoak.role / NATSOAK_ROLE (what the container does)."},
-        subcommands = {Main.Local.class, Main.Run.class, Main.Settings.class},
+        subcommands = {Main.Local.class, Main.Run.class, Main.Settings.class, BenchCommand.class},
         footer = {"", "Settings: every natsoak.* key can be given as -Dkey=value, as a system property or as an environment",
                 "variable (NATSOAK_PARTITIONS_COUNT=50). './natsoak settings' lists them all.",
                 "Exit codes: 0 PASS, 1 FAIL, 2 bad configuration or arguments, 3 a role could not start."})

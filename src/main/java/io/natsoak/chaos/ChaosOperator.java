@@ -215,10 +215,7 @@ public final class ChaosOperator extends GuardedComponent {
 
     @Override
     protected void dropConnection() {
-        OwnedConnection l = link;
-        if (l != null) {
-            l.close();
-        }
+        OwnedConnection.close(link);
     }
 
     @Override

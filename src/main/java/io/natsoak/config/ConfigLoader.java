@@ -43,6 +43,11 @@ public final class ConfigLoader {
     }
 
     private static NatsoakConfig build(Map<String, String> values, boolean withSystem) {
+        if (withSystem) {
+            EnvironmentCheck.problem(System.getenv()).ifPresent(problem -> {
+                throw new ConfigException(problem);
+            });
+        }
         Optional<String> preset = baseBuilder(values, withSystem).build()
                 .getOptionalValue("natsoak.preset", String.class)
                 .filter(p -> !p.isBlank());

@@ -148,10 +148,7 @@ public final class ProducerService extends GuardedComponent {
 
     @Override
     protected void dropConnection() {
-        OwnedConnection l = link;
-        if (l != null) {
-            l.close();
-        }
+        OwnedConnection.close(link);
     }
 
     @Override

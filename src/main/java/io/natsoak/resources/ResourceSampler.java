@@ -109,10 +109,7 @@ public final class ResourceSampler extends GuardedComponent {
 
     @Override
     protected void dropConnection() {
-        OwnedConnection l = link;
-        if (l != null) {
-            l.close();
-        }
+        OwnedConnection.close(link);
     }
 
     @Override

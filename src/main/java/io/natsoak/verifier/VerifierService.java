@@ -320,10 +320,7 @@ public final class VerifierService extends GuardedComponent {
 
     @Override
     protected void dropConnection() {
-        OwnedConnection l = link;
-        if (l != null) {
-            l.close();
-        }
+        OwnedConnection.close(link);
     }
 
     @Override

@@ -517,10 +517,7 @@ public final class WorkerService extends GuardedComponent {
         if (m != null) {
             m.halt();
         }
-        OwnedConnection l = link;
-        if (l != null) {
-            l.close();
-        }
+        OwnedConnection.close(link);
     }
 
     @Override

@@ -1,0 +1,95 @@
+package io.natsoak.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.natsoak.model.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every bench scenario at tiny sizes ({@code --smoke}), through the packaged application's
+ * command line, so the command cannot rot. Benchmarks are not tests: nothing here checks a
+ * figure's size, only that each scenario runs, prints its table and writes its JSON.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class BenchSmokeIT {
+
+    record Run(int exitCode, String stdout, String stderr) {
+    }
+
+    static Run natsoak(String... args) throws IOException, InterruptedException {
+        Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("bench-out", ".txt");
+        Path err = Files.createTempFile("bench-err", ".txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                throw new AssertionError("natsoak " + String.join(" ", args) + " did not finish; output: " + Files.readString(out));
+            }
+            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            Files.delete(out);
+            Files.delete(err);
+        }
+    }
+
+    @ParameterizedTest(name = "bench {0} --smoke")
+    @ValueSource(strings = {"raw", "pipeline", "verifier", "recovery", "footprint", "scale"})
+    void eachScenarioRunsPrintsItsTableAndWritesItsJson(String scenario) throws Exception {
+        Path dir = Files.createTempDirectory("bench-smoke");
+        try {
+            checkScenario(scenario, dir);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static void checkScenario(String scenario, Path dir) throws Exception {
+        Run run = natsoak("bench", scenario, "--smoke", "--out", dir.toString());
+        assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+        assertThat(run.stdout()).contains("== bench " + scenario, "machine: ", "command: ./natsoak bench " + scenario + " --smoke",
+                "figure", "limited by");
+        JsonNode json = Json.MAPPER.readTree(dir.resolve(scenario + ".json").toFile());
+        assertThat(json.get("scenario").asText()).isEqualTo(scenario);
+        assertThat(json.get("smoke").asBoolean()).isTrue();
+        assertThat(json.get("machine").get("cores").asInt()).isPositive();
+        assertThat(json.get("conditions").has("othersPercent")).isTrue();
+        assertThat(json.get("figures")).isNotEmpty();
+        for (JsonNode f : json.get("figures")) {
+            assertThat(f.get("name").asText()).isNotBlank();
+            assertThat(f.get("unit").asText()).isNotBlank();
+            assertThat(f.get("value").isNumber()).as(f.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void anUnknownScenarioOrBadOptionIsOneLineAndExitCodeTwo() throws Exception {
+        Run unknown = natsoak("bench", "speed");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.stderr().strip()).isEqualTo("natsoak: bench: unknown scenario 'speed'; allowed: raw, pipeline, verifier, recovery, "
+                + "footprint, scale or all (see --help)");
+        Run kills = natsoak("bench", "recovery", "--kills", "0");
+        assertThat(kills.exitCode()).isEqualTo(2);
+        assertThat(kills.stderr().strip()).isEqualTo("natsoak: bench: --kills: 0 is not valid; allowed: 1 or more (see --help)");
+        Run setting = natsoak("bench", "raw", "-Dnatsoak.partitons.count=3");
+        assertThat(setting.exitCode()).isEqualTo(2);
+        assertThat(setting.stderr().strip()).isEqualTo("natsoak: natsoak.partitons.count: unknown setting; see './natsoak settings' for the known ones");
+    }
+}
