@@ -68,6 +68,7 @@ public final class ConfigValidator {
         strictlyPositive(p, "natsoak.verifier.validation-window", c.verifier().validationWindow());
         strictlyPositive(p, "natsoak.verifier.report-interval", c.verifier().reportInterval());
         strictlyPositive(p, "natsoak.verifier.settle-timeout", c.verifier().settleTimeout());
+        strictlyPositive(p, "natsoak.verifier.checkpoint-interval", c.verifier().checkpointInterval());
 
         NatsoakConfig.Nats nats = c.nats();
         if (nats.urls().isEmpty()) {

@@ -371,6 +371,13 @@ public interface NatsoakConfig {
         @WithDefault("5s")
         Duration reportInterval();
 
+        /**
+         * How often the verifier checkpoints its state in NATS. A restarted verifier resumes from its
+         * last checkpoint and reads the receipts stream on from there (at most this much again).
+         */
+        @WithDefault("2s")
+        Duration checkpointInterval();
+
         /** Where the final JSON report is written, if anywhere. */
         Optional<String> reportFile();
 

@@ -37,6 +37,9 @@ public final class MetricNames {
     public static final String TAG_DUPLICATE_CLASS = "class";
     public static final String VERIFIER_VERDICT = "natsoak.verifier.verdict";
     public static final String VERIFIER_LATENCY = "natsoak.verifier.latency";
+    public static final String VERIFIER_CHECKPOINTS = "natsoak.verifier.checkpoints";
+    public static final String VERIFIER_CHECKPOINT_FAILURES = "natsoak.verifier.checkpoint.failures";
+    public static final String VERIFIER_CHECKPOINT_SIZE = "natsoak.verifier.checkpoint.size";
 
     // Lifecycle, threads, process (issue: lifecycle and leak detection)
     public static final String THREADS = "natsoak.threads";

@@ -43,8 +43,18 @@ public record Names(String runId) {
         return "natsoak_" + runId + "_run";
     }
 
+    /** Name prefix of the verifier's ordered consumer on the receipts stream. */
     public String verifierConsumer() {
         return "verifier";
+    }
+
+    /** The verifier's checkpoints (only the newest complete one is kept). */
+    public String checkpointStream() {
+        return "NATSOAK_" + runId + "_CHECKPOINT";
+    }
+
+    public String checkpointSubject() {
+        return "natsoak." + runId + ".checkpoint";
     }
 
     /** Commands for one instance of a role. */

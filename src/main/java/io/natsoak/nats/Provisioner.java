@@ -80,6 +80,20 @@ public final class Provisioner {
         ensureBucket(names.runBucket());
     }
 
+    /**
+     * The verifier's checkpoint stream (only the verifier needs it). No max age: a verifier may be
+     * down for longer than any age, and its checkpoint must still be there when it comes back.
+     */
+    public void ensureCheckpointStream() throws IOException, JetStreamApiException {
+        ensureStream(StreamConfiguration.builder()
+                .name(names.checkpointStream())
+                .subjects(names.checkpointSubject())
+                .retentionPolicy(RetentionPolicy.Limits)
+                .storageType(storage())
+                .replicas(nats.replicas())
+                .build());
+    }
+
     private io.nats.client.api.StorageType storage() {
         return nats.storage() == StorageType.MEMORY ? io.nats.client.api.StorageType.Memory : io.nats.client.api.StorageType.File;
     }

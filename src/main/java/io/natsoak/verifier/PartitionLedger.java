@@ -282,6 +282,86 @@ public final class PartitionLedger {
         return SHALLOW_BYTES + arrayBytes(words) + gaps.bytes() + far.bytes();
     }
 
+    // ------------------------------------------------------------------ checkpoint
+
+    /**
+     * Everything a ledger holds, as plain arrays, for the verifier's checkpoint: {@code words} are
+     * the used bitset words (bit 0 of word 0 stands for {@code base}), gaps and far runs are
+     * inclusive ranges in ascending order. Arrays are owned by the state (copies).
+     */
+    record State(int maxWindowBits, long watermark, long verified, long highestSeen, long base, long[] words,
+                 long[] gapFrom, long[] gapTo, long gapCount, long[] farFrom, long[] farTo) {
+    }
+
+    /** A copy of this ledger's state; {@link #restore} rebuilds an equal ledger from it. */
+    State state() {
+        return new State((int) maxWindowBits, watermark, verified, highestSeen, base, Arrays.copyOf(words, usedWords),
+                Arrays.copyOf(gaps.from, gaps.n), Arrays.copyOf(gaps.to, gaps.n), gapCount,
+                Arrays.copyOf(far.from, far.n), Arrays.copyOf(far.to, far.n));
+    }
+
+    /**
+     * Rebuilds a ledger from {@link #state()}. Checks every invariant the ledger relies on, and that
+     * the counts add up, so a damaged or foreign state is refused instead of silently miscounting.
+     *
+     * @throws IllegalArgumentException naming the first inconsistency
+     */
+    static PartitionLedger restore(State s) {
+        PartitionLedger l = new PartitionLedger(s.maxWindowBits());
+        check(s.watermark() >= 0 && s.watermark() < Long.MAX_VALUE - 1, "watermark out of range: " + s.watermark());
+        check(s.highestSeen() >= 0 && s.highestSeen() < Long.MAX_VALUE, "highest sequence out of range: " + s.highestSeen());
+        check(s.words().length <= l.maxWords, "bitset of " + s.words().length + " words exceeds the cap of " + l.maxWords);
+        if (s.words().length > 0) {
+            check(s.base() >= 1 && s.base() <= s.watermark() + 1, "bitset base " + s.base() + " not in 1.." + (s.watermark() + 1));
+            check(s.base() <= Long.MAX_VALUE - ((long) s.words().length << 6), "bitset base " + s.base() + " overflows");
+        }
+        l.watermark = s.watermark();
+        l.verified = s.verified();
+        l.highestSeen = s.highestSeen();
+        l.base = s.words().length > 0 ? s.base() : s.watermark() + 1;
+        if (s.words().length > 0) {
+            int len = MIN_WORDS;
+            while (len < s.words().length) {
+                len <<= 1;
+            }
+            l.words = Arrays.copyOf(s.words(), Math.min(len, l.maxWords));
+            l.usedWords = s.words().length;
+        }
+        long gapTotal = restoreRuns(l.gaps, s.gapFrom(), s.gapTo(), "gap");
+        check(l.gaps.n == 0 || l.gaps.to[l.gaps.n - 1] <= s.watermark(), "a gap lies above the watermark " + s.watermark());
+        check(gapTotal == s.gapCount(), "gap ranges cover " + gapTotal + " sequences, the count says " + s.gapCount());
+        l.gapCount = s.gapCount();
+        long farTotal = restoreRuns(l.far, s.farFrom(), s.farTo(), "far");
+        check(l.far.n == 0 || l.far.from[0] > s.watermark(), "a far run lies at or below the watermark " + s.watermark());
+        // Every sequence up to the watermark is verified or a gap; above it, verified means a set bit or a far run.
+        long above = l.usedWords == 0 ? 0 : l.countBits(s.watermark() + 1, Long.MAX_VALUE - 1);
+        long expected = s.watermark() - s.gapCount() + above + farTotal;
+        check(s.verified() == expected, "verified count " + s.verified() + " does not match its sequences (" + expected + ")");
+        return l;
+    }
+
+    /** Fills {@code runs} after checking they are ascending, disjoint and not adjacent; returns how many sequences they cover. */
+    private static long restoreRuns(RunList runs, long[] from, long[] to, String what) {
+        check(from.length == to.length, what + " runs: " + from.length + " starts but " + to.length + " ends");
+        long total = 0;
+        for (int i = 0; i < from.length; i++) {
+            check(from[i] >= 1 && from[i] <= to[i] && to[i] < Long.MAX_VALUE, what + " run " + from[i] + ".." + to[i] + " is not valid");
+            check(i == 0 || from[i] > to[i - 1] + 1, what + " runs are not ascending and apart at " + from[i]);
+            total += to[i] - from[i] + 1;
+            check(total > 0, what + " runs cover more sequences than a long holds");
+        }
+        runs.from = from.length == 0 ? EMPTY : Arrays.copyOf(from, from.length);
+        runs.to = to.length == 0 ? EMPTY : Arrays.copyOf(to, to.length);
+        runs.n = from.length;
+        return total;
+    }
+
+    private static void check(boolean ok, String problem) {
+        if (!ok) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
     // ------------------------------------------------------------------ internals
 
     /** After the watermark moved: absorb verified sequences right above it and compact. */

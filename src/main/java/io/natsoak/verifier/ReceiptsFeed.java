@@ -5,30 +5,34 @@ import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
-import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.MessageConsumer;
 import io.nats.client.MessageHandler;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.ConsumerInfo;
+import io.nats.client.OrderedConsumerContext;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
+import io.nats.client.api.StreamState;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * The verifier's durable pull consumer on the receipts stream, with a watchdog.
+ * The verifier's reading of the receipts stream: an ordered consumer (R1, memory, ephemeral)
+ * from the sequence after the verifier's position, with a watchdog.
  *
- * <p>Why the watchdog: when the nats-server holding the consumer's leader dies, the pull request
- * waiting there dies with it. The new leader knows nothing of it, so no message and no heartbeat
- * arrives; jnats notices only after several missed heartbeats of the pull's expiry, and in our
- * leader-kill scenario it did not resume within a minute at all: every receipt after the kill
- * stayed in the stream and the verdict reported thousands of false gaps. So pulls expire quickly
- * (short heartbeats), and when nothing has arrived for {@link #STALL_AFTER} while the consumer
- * reports undelivered messages, the consume is closed and started again. The durable consumer
- * keeps its ack floor, so nothing is skipped; a batch delivered twice is dropped by the verifier's
- * batch ledger.
+ * <p>Why no durable consumer: the verifier's position belongs to its state (see
+ * {@link AppliedReceipts}) and is checkpointed with it, so a server-side ack floor would only be a
+ * second record of the same thing that can disagree with the first (acked but not checkpointed:
+ * lost on a crash; checkpointed but not acked: delivered again only after the ack wait). Reading
+ * from the position needs no acks at all. jnats recreates an ordered consumer by itself, from the
+ * last delivered sequence, when its server dies or its heartbeats stop.
+ *
+ * <p>Why the watchdog anyway: a pull that dies with its server can leave the reading silent for
+ * a long time (the leader-kill scenario once stalled a durable consumer's reading for good). Pulls
+ * expire quickly, and when nothing has arrived for {@link #STALL_AFTER} while the stream holds
+ * batches after the position, the reading is closed and started again from the position. Batches
+ * delivered twice that way are skipped by {@link AppliedReceipts}.
  */
 final class ReceiptsFeed {
 
@@ -40,44 +44,45 @@ final class ReceiptsFeed {
     private final Connection connection;
     private final Dispatcher dispatcher;
     private final Names names;
-    private final int replicas;
     private final MessageHandler handler;
+    private final LongSupplier position;
     private final LongSupplier lastArrivalMillis;
     private final LongSupplier nowMillis;
-    private ConsumerContext context;
     private volatile MessageConsumer consumer;
+    private volatile boolean closed = true;
     private long lastRestartMillis;
     private int restarts;
 
     /**
+     * @param position          the receipts-stream sequence up to which batches are applied; reading starts after it
      * @param lastArrivalMillis when the handler last received a batch (the verifier tracks it)
      */
-    ReceiptsFeed(Connection connection, Dispatcher dispatcher, Names names, int replicas, MessageHandler handler,
+    ReceiptsFeed(Connection connection, Dispatcher dispatcher, Names names, MessageHandler handler, LongSupplier position,
                  LongSupplier lastArrivalMillis, LongSupplier nowMillis) {
         this.connection = connection;
         this.dispatcher = dispatcher;
         this.names = names;
-        this.replicas = replicas;
         this.handler = handler;
+        this.position = position;
         this.lastArrivalMillis = lastArrivalMillis;
         this.nowMillis = nowMillis;
     }
 
     void start() throws Exception {
-        context = Retry.within(Provisioner.START_PATIENCE, "creating the receipts consumer",
-                () -> connection.getStreamContext(names.receiptsStream()).createOrUpdateConsumer(ConsumerConfiguration.builder()
-                        .durable(names.verifierConsumer())
-                        .ackPolicy(AckPolicy.Explicit)
-                        // Short: a batch left unacknowledged by a restart comes back soon (applied ones are skipped).
-                        .ackWait(Duration.ofSeconds(10))
-                        .maxAckPending(10_000)
-                        .numReplicas(replicas)
-                        .build()));
+        Retry.within(Provisioner.START_PATIENCE, "reading the receipts stream", () -> {
+            consume();
+            return null;
+        });
         lastRestartMillis = nowMillis.getAsLong();
-        consume();
+        closed = false;
     }
 
     private void consume() throws Exception {
+        OrderedConsumerConfiguration cc = new OrderedConsumerConfiguration()
+                .deliverPolicy(DeliverPolicy.ByStartSequence)
+                .startSequence(position.getAsLong() + 1)
+                .consumerNamePrefix(names.verifierConsumer());
+        OrderedConsumerContext context = connection.getStreamContext(names.receiptsStream()).createOrderedConsumer(cc);
         consumer = context.consume(ConsumeOptions.builder().batchSize(200).expiresIn(PULL_EXPIRES.toMillis()).build(),
                 dispatcher, handler);
     }
@@ -89,23 +94,26 @@ final class ReceiptsFeed {
     void checkStalled() {
         long now = nowMillis.getAsLong();
         long quietSince = Math.max(lastArrivalMillis.getAsLong(), lastRestartMillis);
-        if (consumer == null || now - quietSince < STALL_AFTER.toMillis()) {
+        // Not "consumer == null": a restart whose consume failed must be tried again.
+        if (closed || now - quietSince < STALL_AFTER.toMillis()) {
             return;
         }
         try {
-            ConsumerInfo info = context.getConsumerInfo();
-            if (info.getNumPending() == 0) {
+            StreamState stream = connection.jetStreamManagement().getStreamInfo(names.receiptsStream()).getStreamState();
+            long last = stream.getLastSequence();
+            long applied = position.getAsLong();
+            if (stream.getMsgCount() == 0 || last <= applied) {
                 lastRestartMillis = now; // idle, not stalled: ask again after another quiet spell
                 return;
             }
             restarts++;
-            LOG.warnf("receipts feed stalled: nothing arrived for %d ms with %d receipt batch(es) waiting; restarting it (restart %d)",
-                    now - quietSince, info.getNumPending(), restarts);
+            LOG.warnf("receipts feed stalled: nothing arrived for %d ms with %d receipt batch(es) waiting; restarting it after sequence %d (restart %d)",
+                    now - quietSince, last - applied, applied, restarts);
             closeConsumer();
             consume();
             lastRestartMillis = now;
         } catch (Exception e) {
-            // The consumer's leader may still be electing: try again on the next tick.
+            // The stream's leader may still be electing: try again on the next tick.
             LOG.infof("receipts feed check failed (%s); will try again", e.toString());
         }
     }
@@ -116,6 +124,7 @@ final class ReceiptsFeed {
     }
 
     void close() {
+        closed = true;
         closeConsumer();
     }
 

@@ -54,4 +54,33 @@ final class ReplayRanges {
     int size() {
         return ranges.size();
     }
+
+    /** For the checkpoint: every range as {start, end, nanos since it last grew (at {@code nowNanos})}, ascending. */
+    long[][] export(long nowNanos) {
+        long[][] out = new long[ranges.size()][];
+        int i = 0;
+        for (Map.Entry<Long, long[]> e : ranges.entrySet()) {
+            out[i++] = new long[] {e.getKey(), e.getValue()[0], Math.max(0, nowNanos - e.getValue()[1])};
+        }
+        return out;
+    }
+
+    /**
+     * Rebuilds ranges from {@link #export}: ages are taken from {@code nowNanos}, so a range is
+     * remembered as long as it would have been (time the verifier was down does not count).
+     *
+     * @throws IllegalArgumentException if the ranges are not ascending and disjoint, or an age is negative
+     */
+    static ReplayRanges restore(long[][] exported, long nowNanos) {
+        ReplayRanges r = new ReplayRanges();
+        long previousEnd = 0;
+        for (long[] range : exported) {
+            if (range.length != 3 || range[0] < 1 || range[1] < range[0] || range[0] <= previousEnd || range[2] < 0) {
+                throw new IllegalArgumentException("replayed range " + java.util.Arrays.toString(range) + " is not valid");
+            }
+            r.ranges.put(range[0], new long[] {range[1], nowNanos - range[2]});
+            previousEnd = range[1];
+        }
+        return r;
+    }
 }

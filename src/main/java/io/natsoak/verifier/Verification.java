@@ -178,6 +178,94 @@ public final class Verification {
         return missing;
     }
 
+    /**
+     * Everything the verification knows, copied at one instant (for the checkpoint). Replayed
+     * ranges carry their age instead of a time: nano clocks do not survive a process.
+     */
+    record Snapshot(int producers, PartitionLedger.State[] ledgers, long[][][] replays, long[] published,
+                    List<ProducerMarks> latestMarks, long received, long redelivered, long unexplained, long invalid,
+                    Histogram latency) {
+    }
+
+    synchronized Snapshot snapshot() {
+        long now = nanoClock.getAsLong();
+        PartitionLedger.State[] states = new PartitionLedger.State[ledgers.length];
+        long[][][] replayed = new long[ledgers.length][][];
+        for (int p = 0; p < ledgers.length; p++) {
+            states[p] = ledgers[p].state();
+            replayed[p] = replays[p].export(now);
+        }
+        List<ProducerMarks> marks = new ArrayList<>(latestMarks.values());
+        marks.sort(java.util.Comparator.comparingInt(ProducerMarks::producer));
+        return new Snapshot(producers, states, replayed, published.clone(), List.copyOf(marks), received, redelivered, unexplained,
+                invalid, latency.copy());
+    }
+
+    /**
+     * Replaces this verification's state with a snapshot's (a restarted verifier, before it reads
+     * anything). Mark history times cannot be restored (nano clocks), so every restored published
+     * sequence counts as acknowledged now: the validation window starts again, which can only
+     * delay a gap, never invent one.
+     *
+     * @throws IllegalArgumentException if the snapshot does not fit (partitions, producers) or is inconsistent
+     */
+    synchronized void restore(Snapshot s) {
+        if (s.ledgers().length != ledgers.length || s.replays().length != ledgers.length || s.published().length != ledgers.length) {
+            throw new IllegalArgumentException("the snapshot has " + s.ledgers().length + " partitions, this verification " + ledgers.length);
+        }
+        if (s.producers() != producers) {
+            throw new IllegalArgumentException("the snapshot has " + s.producers() + " producers, this verification " + producers);
+        }
+        if (s.received() < 0 || s.redelivered() < 0 || s.unexplained() < 0 || s.invalid() < 0) {
+            throw new IllegalArgumentException("a counter is negative");
+        }
+        long now = nanoClock.getAsLong();
+        PartitionLedger[] restoredLedgers = new PartitionLedger[ledgers.length];
+        ReplayRanges[] restoredReplays = new ReplayRanges[ledgers.length];
+        for (int p = 0; p < ledgers.length; p++) {
+            if (s.published()[p] < 0) {
+                throw new IllegalArgumentException("partition " + p + ": published mark " + s.published()[p] + " is negative");
+            }
+            try {
+                restoredLedgers[p] = PartitionLedger.restore(s.ledgers()[p]);
+                restoredReplays[p] = ReplayRanges.restore(s.replays()[p], now);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("partition " + p + ": " + e.getMessage(), e);
+            }
+        }
+        for (ProducerMarks m : s.latestMarks()) {
+            if (m.producer() < 0 || m.producer() >= producers) {
+                throw new IllegalArgumentException("marks of producer " + m.producer() + ", which does not exist");
+            }
+        }
+        Histogram restoredLatency = new Histogram(HIGHEST_LATENCY_MICROS, 3);
+        try {
+            restoredLatency.add(s.latency());
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("the latency histogram holds values above " + HIGHEST_LATENCY_MICROS + " µs");
+        }
+        // Everything checked: only now is any state replaced.
+        latestMarks.clear();
+        for (ProducerMarks m : s.latestMarks()) {
+            latestMarks.put(m.producer(), m);
+        }
+        for (int p = 0; p < ledgers.length; p++) {
+            ledgers[p] = restoredLedgers[p];
+            replays[p] = restoredReplays[p];
+            published[p] = s.published()[p];
+            markHistory[p].clear();
+            if (published[p] > ledgers[p].watermark()) {
+                markHistory[p].addLast(new long[] {published[p], now});
+            }
+        }
+        received = s.received();
+        redelivered = s.redelivered();
+        unexplained = s.unexplained();
+        invalid = s.invalid();
+        latency.reset();
+        latency.add(restoredLatency);
+    }
+
     public synchronized Report report(String runId, double durationSeconds, boolean last) {
         long totalPublished = 0;
         long verified = 0;

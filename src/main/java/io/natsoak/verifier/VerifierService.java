@@ -11,7 +11,6 @@ import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
-import io.natsoak.model.ReceiptBatch;
 import io.natsoak.model.ResourceSample;
 import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.KvWatch;
@@ -66,8 +65,11 @@ public final class VerifierService extends GuardedComponent {
     private volatile boolean receivedSinceStart;
     /** At the latest this long after the end of the run the verdict is decided, whatever is missing. */
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(5);
-    /** Receipts-stream sequences already applied; survives in-place restarts with the verification. */
-    private final PartitionLedger appliedBatches = new PartitionLedger();
+    /** The verification with its receipts-stream position; like the verification, it survives in-place restarts. */
+    private final AppliedReceipts applied;
+    /** Saves {@link #applied} in NATS; a new verifier process restores it once, before reading anything. */
+    private final Checkpointer checkpointer;
+    private boolean restoreDone;
     private volatile OwnedConnection link;
     private Connection connection;
     private Dispatcher dispatcher;
@@ -98,6 +100,8 @@ public final class VerifierService extends GuardedComponent {
         this.chaosLog = new ChaosLogReader(names, config.nats());
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
+        this.applied = new AppliedReceipts(verification);
+        this.checkpointer = new Checkpointer(name(), config, applied, clock, registry);
     }
 
     /**
@@ -133,22 +137,33 @@ public final class VerifierService extends GuardedComponent {
         lastArrivalMillis = clock.millis();
         link = OwnedConnection.open(config.nats(), name(), instance, registry, Provisioner.START_PATIENCE);
         connection = link.connection();
-        new Provisioner(connection, names, config.nats()).ensureAllPatiently();
+        Provisioner provisioner = new Provisioner(connection, names, config.nats());
+        provisioner.ensureAllPatiently();
+        Retry.within(Provisioner.START_PATIENCE, "creating the checkpoint stream", () -> {
+            provisioner.ensureCheckpointStream();
+            return null;
+        });
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
+        CheckpointStore checkpoints = new CheckpointStore(connection, names);
+        if (!restoreDone) {
+            // Once per process, before anything is read: an in-place restart keeps the newer state in memory.
+            checkpointer.restore(checkpoints);
+            restoreDone = true;
+        }
         dispatcher = connection.createDispatcher();
         resourcesSubscription = dispatcher.subscribe(names.resourcesSubjects(), this::onResources);
         Retry.within(Provisioner.START_PATIENCE, "reading the chaos log", () -> {
             chaosLog.start(connection, dispatcher);
             return null;
         });
-        receipts = new ReceiptsFeed(connection, dispatcher, names, config.nats().replicas(), this::onReceipts,
-                () -> lastArrivalMillis, clock::millis);
+        receipts = new ReceiptsFeed(connection, dispatcher, names, this::onReceipts, applied::position, () -> lastArrivalMillis, clock::millis);
         receipts.start();
         marksWatch = Retry.within(Provisioner.START_PATIENCE, "watching producer marks",
                 () -> KvWatch.all(connection, dispatcher, names.marksBucket(), new MarksWatcher()));
         reporter = OwnedExecutor.scheduler(name(), "report");
         long interval = config.verifier().reportInterval().toMillis();
         reporter.executor().scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+        checkpointer.start(checkpoints);
         LOG.infof("verifier started: %d partitions, %d producers, validation window %s", config.partitions().count(),
                 config.producer().count(), config.verifier().validationWindow());
     }
@@ -183,28 +198,14 @@ public final class VerifierService extends GuardedComponent {
     }
 
     /**
-     * Dispatcher thread. A batch is applied, then acked; if the verifier stops in between, the
-     * durable consumer redelivers it, possibly after newer batches (once its ack wait expires).
-     * The receipts stream's own sequences are therefore tracked in a ledger: a batch already
-     * applied is skipped, so the verifier never counts its own input twice, and one delivered
-     * late is still applied.
+     * Dispatcher thread. Nothing is acknowledged: the receipts stream is read from the verifier's
+     * own position, which is checkpointed together with the state it produced (see
+     * {@link AppliedReceipts}, {@link ReceiptsFeed}), so every batch is applied exactly once.
      */
     private void onReceipts(Message msg) {
         lastArrivalMillis = clock.millis();
         receivedSinceStart = true;
-        long streamSeq = msg.metaData().streamSequence();
-        boolean fresh;
-        synchronized (appliedBatches) {
-            fresh = appliedBatches.record(streamSeq) != PartitionLedger.Outcome.DUPLICATE;
-        }
-        if (fresh) {
-            try {
-                verification.onBatch(ReceiptBatch.decode(msg.getData()));
-            } catch (MalformedMessageException e) {
-                LOG.warnf("ignoring a malformed receipt batch: %s", e.getMessage());
-            }
-        }
-        msg.ack();
+        applied.apply(msg.metaData().streamSequence(), msg.getData());
     }
 
     /** Dispatcher thread: a resource sample of some role process (core NATS; a lost one is just one sample fewer). */
@@ -333,6 +334,8 @@ public final class VerifierService extends GuardedComponent {
             receipts.close();
             receipts = null;
         }
+        // After the reading stopped, so the last checkpoint holds everything applied.
+        checkpointer.stop(!aborting());
         if (marksWatch != null) {
             marksWatch.close();
             marksWatch = null;

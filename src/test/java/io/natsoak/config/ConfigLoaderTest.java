@@ -70,6 +70,8 @@ class ConfigLoaderTest {
             "natsoak.worker.index|3|natsoak.worker.index: 3 is not valid; allowed: -1 to 2",
             "natsoak.verifier.exit-on-verdict|maybe|natsoak.verifier.exit-on-verdict: \"maybe\" is not valid; allowed: true or false",
             "natsoak.verifier.validation-window|0s|natsoak.verifier.validation-window: 0ms is not valid; allowed: a positive duration such as 500ms or 5s",
+            "natsoak.verifier.checkpoint-interval|0s|natsoak.verifier.checkpoint-interval: 0ms is not valid; allowed: a positive duration such as 500ms or 5s",
+            "natsoak.verifier.checkpoint-interval|often|natsoak.verifier.checkpoint-interval: \"often\" is not valid; allowed: a duration such as 500ms, 30s, 2m, 8h",
             "natsoak.nats.urls|http://x:1|natsoak.nats.urls: \"http://x:1\" is not valid; allowed: nats://host:port, tls://host:port, ws:// or wss:// URLs",
             "natsoak.nats.replicas|0|natsoak.nats.replicas: 0 is not valid; allowed: 1 to 5",
             "natsoak.nats.storage|disk|natsoak.nats.storage: \"disk\" is not valid; allowed: one of file, memory",

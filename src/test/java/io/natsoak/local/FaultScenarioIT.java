@@ -2,6 +2,7 @@ package io.natsoak.local;
 
 import io.natsoak.nats.Names;
 import io.natsoak.testing.ProcessSoak;
+import io.natsoak.testing.ReceiptsTruth;
 import io.natsoak.testing.StreamAssertions;
 import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
@@ -9,6 +10,7 @@ import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -53,8 +55,8 @@ class FaultScenarioIT {
 
     /**
      * Two leader failovers: first the data stream's leader (producers and workers fail over),
-     * then the leader of the verifier's receipts consumer, whose pending pull dies with it (that
-     * one stalled the verifier for good until {@code ReceiptsFeed}'s watchdog existed).
+     * then the server holding the verifier's receipts consumer, whose pending pull dies with it
+     * (that one stalled the verifier for good until {@code ReceiptsFeed}'s watchdog existed).
      */
     @Test
     void killingTheStreamAndConsumerLeadersServersLosesNothingAndSkipsNoSequence() throws Exception {
@@ -69,7 +71,10 @@ class FaultScenarioIT {
             Thread.sleep(10_000);
             t.cluster().restart(dataLeader);
             long verifiedBefore = t.liveReport().map(Report::verified).orElse(0L);
-            int consumerLeader = leaderOf(t, c -> c.getConsumerInfo(names.receiptsStream(), names.verifierConsumer()).getClusterInfo().getLeader());
+            // The verifier reads the receipts stream with an ordered (R1) consumer: kill the server that holds it.
+            int consumerLeader = leaderOf(t, c -> c.getConsumers(names.receiptsStream()).stream()
+                    .filter(ci -> ci.getName().startsWith(names.verifierConsumer()))
+                    .map(ci -> ci.getClusterInfo().getLeader()).findFirst().orElse(null));
             t.cluster().kill(consumerLeader);
             Thread.sleep(10_000);
             t.cluster().restart(consumerLeader);
@@ -80,6 +85,65 @@ class FaultScenarioIT {
             assertThat(r.duplicates().unexplained()).isZero();
             assertThat(r.verified()).isEqualTo(r.published());
             StreamAssertions.assertEverySubjectHoldsExactlyItsSequences(t.cluster().clientUrls(), names, 8);
+        }
+    }
+
+    /**
+     * The verifier is killed mid-run and started again: it restores its last checkpoint and reads
+     * the receipts stream on from there, so the verdict and every count equal the truth, computed
+     * at the end by replaying the whole receipts stream into a fresh verification.
+     */
+    @Test
+    void aVerifierKilledWithSigkillResumesFromItsCheckpointWithTheUninterruptedCounts() throws Exception {
+        try (LocalTopology t = soak("verifierkill").set("natsoak.duration", "40s").topology()) {
+            t.start();
+            awaitVerifying(t, 300);
+            Names names = new Names(t.liveReport().orElseThrow().runId());
+            awaitNewCheckpoint(t, names);
+            RoleProcess victim = t.verifier();
+            victim.kill();
+            Thread.sleep(2_000);
+            victim.start();
+            Report r = awaitFinal(t);
+            assertThat(r.verdict()).as(r.reasons().toString()).isEqualTo("PASS");
+            assertThat(r.gaps()).isZero();
+            assertThat(r.duplicates().unexplained()).isZero();
+            assertThat(r.verified()).isEqualTo(r.published());
+            assertThat(Files.readString(victim.log())).as("the restarted verifier resumed from a checkpoint")
+                    .containsPattern("restored the verifier checkpoint .*: [1-9][0-9]* verified");
+            Report truth = ReceiptsTruth.replay(t.cluster().clientUrls(), names, 8, 2, Duration.ofSeconds(10));
+            assertThat(r.published()).isEqualTo(truth.published());
+            assertThat(r.received()).as("received").isEqualTo(truth.received());
+            assertThat(r.verified()).as("verified").isEqualTo(truth.verified());
+            assertThat(r.duplicates()).as("duplicates").isEqualTo(truth.duplicates());
+            assertThat(r.gaps()).isEqualTo(truth.gaps());
+        }
+    }
+
+    /**
+     * The same kill, but the restarted verifier has neither its checkpoint nor the receipts it had
+     * read (what a run longer than the receipts' max age, or a verifier that acknowledged without
+     * checkpointing, comes to): it reports false gaps, and the assertions above would catch them.
+     */
+    @Test
+    void aVerifierRestartedWithoutItsCheckpointOrEarlierReceiptsReportsFalseGaps() throws Exception {
+        try (LocalTopology t = soak("verifierlost").set("natsoak.verifier.settle-timeout", "10s").topology()) {
+            t.start();
+            awaitVerifying(t, 300);
+            Names names = new Names(t.liveReport().orElseThrow().runId());
+            RoleProcess victim = t.verifier();
+            victim.kill();
+            try (Connection c = Nats.connect(String.join(",", t.cluster().clientUrls()))) {
+                c.jetStreamManagement().purgeStream(names.checkpointStream());
+                c.jetStreamManagement().purgeStream(names.receiptsStream());
+            }
+            Thread.sleep(2_000);
+            victim.start();
+            Report r = awaitFinal(t);
+            assertThat(r.verdict()).isEqualTo("FAIL");
+            assertThat(r.gaps()).as("messages verified before the kill now count as lost").isPositive();
+            assertThat(r.verified()).isLessThan(r.published());
+            assertThat(Files.readString(victim.log())).contains("no verifier checkpoint").contains("are gone");
         }
     }
 
@@ -127,6 +191,19 @@ class FaultScenarioIT {
     private static void signal(String signal, long pid) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
+    }
+
+    /** Until the verifier has written a checkpoint after this call (so it holds what was verified so far). */
+    private static void awaitNewCheckpoint(LocalTopology t, Names names) throws Exception {
+        long before = checkpointStreamLastSequence(t, names);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> checkpointStreamLastSequence(t, names) > before);
+    }
+
+    private static long checkpointStreamLastSequence(LocalTopology t, Names names) throws Exception {
+        try (Connection c = Nats.connect(String.join(",", t.cluster().clientUrls()))) {
+            return c.jetStreamManagement().getStreamInfo(names.checkpointStream()).getStreamState().getLastSequence();
+        }
     }
 
     private static void awaitVerifying(LocalTopology t, long verified) {
