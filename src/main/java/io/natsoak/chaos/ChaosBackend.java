@@ -26,8 +26,22 @@ public interface ChaosBackend extends AutoCloseable {
     /** The number of workers asked for (the Deployment's replicas, the launcher's worker processes). */
     int workerReplicas() throws Exception;
 
-    /** Asks for this many workers. */
+    /** Asks for this many workers (scaling down, the platform chooses who leaves: a ReplicaSet takes its youngest pod). */
     void scaleWorkers(int replicas) throws Exception;
+
+    /**
+     * True when scaling down may name the worker that leaves ({@link #removeWorker}), so the
+     * operator can spare a worker with a fault in flight. A Deployment picks its own, so there the
+     * operator waits until no worker has a fault in flight.
+     */
+    default boolean choosesWhoLeaves() {
+        return false;
+    }
+
+    /** Scales the workers down by one, {@code leaver} leaving (gracefully). Only where {@link #choosesWhoLeaves()}. */
+    default void removeWorker(Target leaver) throws Exception {
+        throw new UnsupportedOperationException(name() + " cannot choose which worker leaves");
+    }
 
     /** Kills one NATS server; the StatefulSet (or the local backend, after a delay) brings it back. */
     void killNatsNode(Target target) throws Exception;

@@ -115,7 +115,7 @@ public final class ChaosOperator extends GuardedComponent {
         scheduler = OwnedExecutor.scheduler(name(), "schedule");
         injector = new FaultInjector(config, backend, new ControlClient(connection, names, CONTROL_TIMEOUT, new ControlSender("chaos", instance)),
                 new LeaderLookup(connection, config.runId()), new NatsHealth(connection, names, config.nats().replicas()),
-                safety, schedule, clock, scheduler.executor());
+                safety, schedule, clock, scheduler.executor(), run);
         if (!config.chaos().enabled()) {
             LOG.infof("chaos is disabled (natsoak.chaos.enabled=false): no faults will be injected");
             return;

@@ -2,14 +2,19 @@ package io.natsoak.chaos;
 
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlReply;
+import io.natsoak.nats.RunClock;
+import io.natsoak.verifier.ResourceGrowth;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +31,8 @@ public final class FaultInjector {
     private static final Logger LOG = Logger.getLogger(FaultInjector.class);
     /** After a disconnect's time is over, the victim needs a moment to reconnect before it counts as recovered. */
     private static final Duration RECONNECT_MARGIN = Duration.ofSeconds(5);
+    /** A leak-stop that found nobody to answer (a NATS failover, say) is sent again after this. */
+    private static final Duration LEAK_STOP_RETRY = Duration.ofSeconds(5);
     /** Target name of the worker Deployment (scale events). */
     static final String WORKERS = "workers";
 
@@ -46,16 +53,28 @@ public final class FaultInjector {
     private final ChaosSchedule schedule;
     private final Clock clock;
     private final ScheduledExecutorService timer;
+    private final RunClock run;
+    /**
+     * How long a stopped leak canary keeps its worker in flight: until that worker has published
+     * enough resource samples after the release to fill the verifier's "end" window (the median of
+     * its last {@link ResourceGrowth#END_SAMPLES} samples), plus one interval of margin. A worker
+     * that is killed, stopped or scaled away sooner ends its incarnation on the leak's samples,
+     * and the verdict would call the operator's own reverted canary a thread leak.
+     */
+    private final Duration releaseSeen;
     /** Leak canaries still leaking: stopped when their time is up, or at once when the operator stops. */
     private final List<Target> leaking = new ArrayList<>();
 
     /**
      * @param control, leader, health the NATS side; null only where no event needs them (tests of the Kubernetes side alone)
      * @param timer    runs the reverts (leak-stop) on the operator's schedule thread
+     * @param run      the run's clock (no leak canary starts that could not be seen released before a timed run ends); null: untimed
      */
     public FaultInjector(NatsoakConfig config, ChaosBackend backend, ControlClient control, LeaderLookup leader, NatsHealth health,
-                         Safety safety, ChaosSchedule schedule, Clock clock, ScheduledExecutorService timer) {
+                         Safety safety, ChaosSchedule schedule, Clock clock, ScheduledExecutorService timer, RunClock run) {
         this.settings = config.chaos();
+        this.releaseSeen = config.resources().sampleInterval().multipliedBy(ResourceGrowth.END_SAMPLES + 1L);
+        this.run = run;
         this.managedWorkers = config.worker().assignment().managed();
         this.backend = backend;
         this.control = control;
@@ -189,17 +208,39 @@ public final class FaultInjector {
         if (wanted < settings.workersMin()) {
             return new Result(Outcome.SKIPPED, WORKERS, replicas + " workers already, the minimum (natsoak.chaos.workers-min)");
         }
+        Target leaver = null;
         if (delta < 0) {
-            long ready = backend.targets(Target.Kind.WORKER).stream().filter(Target::ready).count();
+            List<Target> workers = backend.targets(Target.Kind.WORKER);
+            long ready = workers.stream().filter(Target::ready).count();
             if (ready - 1 < safety.minReady()) {
                 return new Result(Outcome.SKIPPED, WORKERS, "would leave fewer than " + safety.minReady() + " ready workers");
             }
+            // Scaling down removes a worker, so the one-fault-per-target rule holds for it too.
+            if (backend.choosesWhoLeaves()) {
+                StringBuilder why = new StringBuilder();
+                Optional<Target> youngest = safety.eligible(workers, why).stream()
+                        .max(Comparator.comparing(Target::startedAt, Comparator.nullsLast(Comparator.naturalOrder())));
+                if (youngest.isEmpty()) {
+                    return new Result(Outcome.SKIPPED, WORKERS, "no worker may leave: " + why);
+                }
+                leaver = youngest.get();
+            } else {
+                Optional<Target> busy = workers.stream().filter(t -> safety.inFlight(t.name())).findFirst();
+                if (busy.isPresent()) {
+                    return new Result(Outcome.SKIPPED, WORKERS, "the Deployment chooses which worker leaves, and " + busy.get().name()
+                            + " has a fault in flight");
+                }
+            }
         }
-        String detail = replicas + " -> " + wanted + " workers";
+        String detail = replicas + " -> " + wanted + " workers" + (leaver == null ? "" : " (" + leaver.name() + " leaves)");
         if (settings.dryRun()) {
             return new Result(Outcome.DRY_RUN, WORKERS, "would scale " + detail);
         }
-        backend.scaleWorkers(wanted);
+        if (leaver != null) {
+            backend.removeWorker(leaver);
+        } else {
+            backend.scaleWorkers(wanted);
+        }
         safety.add(WORKERS, event, now -> {
             List<Target> workers = targetsOrEmpty(Target.Kind.WORKER);
             return workers.size() == wanted && workers.stream().allMatch(Target::ready);
@@ -257,6 +298,12 @@ public final class FaultInjector {
     }
 
     private Result leakCanary() throws Exception {
+        Duration inFlight = settings.leakDuration().plus(releaseSeen);
+        if (run != null && run.timed() && clock.millis() + inFlight.toMillis() > run.endsAtMillis()) {
+            // The verdict would judge the victim on the leak's samples: a false thread-leak FAIL.
+            return Result.skipped("the run ends before a leak of " + settings.leakDuration().toSeconds() + " s could be stopped and seen "
+                    + "released (" + releaseSeen.toSeconds() + " s of resource samples)");
+        }
         Optional<Target> victim = pick(Target.Kind.WORKER);
         if (victim.isEmpty()) {
             return Result.skipped(lastWhy);
@@ -266,29 +313,79 @@ public final class FaultInjector {
         if (settings.dryRun()) {
             return new Result(Outcome.DRY_RUN, t.name(), "would leak " + what);
         }
-        control.send(Target.Kind.WORKER, t.name(), ControlClient.leak(settings.leakThreadsPerMinute()));
+        // In flight before the request: a leak that began although the reply was lost is stopped too.
+        safety.add(t.name(), ChaosEvent.LEAK_CANARY, now -> false);
         synchronized (leaking) {
             leaking.add(t);
         }
-        safety.add(t.name(), ChaosEvent.LEAK_CANARY, now -> false);
-        timer.schedule(() -> stopLeak(t), settings.leakDuration().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            control.send(Target.Kind.WORKER, t.name(), ControlClient.leak(settings.leakThreadsPerMinute()));
+        } catch (Exception e) {
+            stopLeakLater(t, Duration.ZERO);
+            throw e;
+        }
+        stopLeakLater(t, settings.leakDuration());
         return new Result(Outcome.INJECTED, t.name(), "leaking " + what + ", then releasing");
     }
 
-    private void stopLeak(Target t) {
+    private void stopLeakLater(Target t, Duration delay) {
+        try {
+            timer.schedule(() -> stopLeak(t, true), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            stopLeak(t, false); // the operator is stopping: now or never
+        }
+    }
+
+    /**
+     * Stops a leak canary. Its worker stays in flight until the release has shown in its resource
+     * samples ({@link #releaseSeen}), so no other fault ends that incarnation on the leak's samples.
+     * A stop that fails is sent again while the same process still runs ({@code retry}).
+     */
+    private void stopLeak(Target t, boolean retry) {
         synchronized (leaking) {
             if (!leaking.remove(t)) {
                 return;
             }
         }
         try {
-            control.send(Target.Kind.WORKER, t.name(), ControlClient.leakStop());
-            LOG.infof("chaos: the leak canary on %s stopped and released its threads", t.name());
+            ControlReply reply = control.send(Target.Kind.WORKER, t.name(), ControlClient.leakStop());
+            Instant released = clock.instant();
+            Instant seen = released.plus(releaseSeen);
+            safety.add(t.name(), ChaosEvent.LEAK_CANARY, now -> !now.isBefore(seen));
+            LOG.infof("chaos: the leak canary on %s stopped and released its threads (threads %d -> %d); %s stays in flight for %d s "
+                    + "while its resource samples show the release", t.name(), reply.threadsBefore(), reply.threadsAfter(), t.name(),
+                    releaseSeen.toSeconds());
         } catch (Exception e) {
-            // A crashed and restarted worker leaks nothing any more; anything else is worth a line.
-            LOG.warnf("chaos: could not stop the leak canary on %s: %s", t.name(), oneLine(e));
-        } finally {
-            safety.settle(t.name());
+            boolean interrupted = e instanceof InterruptedException;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (!sameProcessRuns(t)) {
+                // A crashed and restarted worker leaks nothing any more.
+                safety.settle(t.name());
+                LOG.infof("chaos: the leak canary's worker %s is gone or restarted; nothing left to stop", t.name());
+            } else if (retry && !interrupted) {
+                synchronized (leaking) {
+                    leaking.add(t);
+                }
+                LOG.warnf("chaos: could not stop the leak canary on %s: %s; trying again in %d s", t.name(), oneLine(e),
+                        LEAK_STOP_RETRY.toSeconds());
+                stopLeakLater(t, LEAK_STOP_RETRY);
+            } else {
+                safety.settle(t.name());
+                LOG.warnf("chaos: could not stop the leak canary on %s: %s; it leaks until told leak-stop on its control subject",
+                        t.name(), oneLine(e));
+            }
+        }
+    }
+
+    /** True while the process the canary was sent to still runs (same name, same start); also when that cannot be told. */
+    private boolean sameProcessRuns(Target t) {
+        try {
+            return backend.targets(Target.Kind.WORKER).stream()
+                    .anyMatch(c -> c.name().equals(t.name()) && Objects.equals(c.startedAt(), t.startedAt()));
+        } catch (Exception e) {
+            return true;
         }
     }
 
@@ -298,7 +395,7 @@ public final class FaultInjector {
         synchronized (leaking) {
             now = new ArrayList<>(leaking);
         }
-        now.forEach(this::stopLeak);
+        now.forEach(t -> stopLeak(t, false));
     }
 
     private String lastWhy = "";

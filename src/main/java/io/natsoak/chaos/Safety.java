@@ -14,8 +14,10 @@ import java.util.function.Predicate;
  * The safety rails every backend shares: a minimum age, a minimum of ready siblings, and never
  * two faults in flight on one target. A fault is in flight on its target from injection until
  * the target has recovered: a removed pod or process is gone or back (ready, and started after
- * the fault), a disconnect's time is over, a leak was stopped, a scaled Deployment has all its
- * replicas ready. An entry that never settles is dropped after {@link #GIVE_UP}, with a log line,
+ * the fault), a disconnect's time is over, a leak was stopped and the victim's resource samples
+ * have shown the release for a verifier's window, a scaled Deployment has all its replicas ready.
+ * Scaling down removes a worker too: the operator names one with nothing in flight where the
+ * backend lets it, and otherwise waits until no worker has a fault in flight. An entry that never settles is dropped after {@link #GIVE_UP}, with a log line,
  * so one lost pod cannot stop the chaos for the rest of a long soak.
  */
 public final class Safety {

@@ -106,6 +106,10 @@ public final class ControlServer extends GuardedComponent {
         execThreads = new NamedThreads(name(), "exec");
         executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), execThreads);
         timer = OwnedExecutor.scheduler(name(), "timer");
+        // Both threads now, not on the first command: started by the chaos operator's first
+        // disconnect they would count as growth against the process' thread baseline.
+        executor.prestartAllCoreThreads();
+        timer.executor().execute(() -> { });
         link = OwnedConnection.open(config.nats(), name(), instance, registry, Provisioner.START_PATIENCE);
         dispatcher = link.connection().createDispatcher(this::onRequest);
         dispatcher.subscribe(instanceSubject());

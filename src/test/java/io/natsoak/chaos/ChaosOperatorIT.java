@@ -16,10 +16,13 @@ import io.natsoak.config.WorkerAssignment;
 import io.natsoak.control.ControlReply;
 import io.natsoak.control.ControlServer;
 import io.natsoak.control.LeakCanary;
+import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
+import io.natsoak.nats.RunClock;
 import io.natsoak.testing.NatsClusterExtension;
+import io.natsoak.verifier.ResourceGrowth;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import org.junit.jupiter.api.AfterEach;
@@ -127,7 +130,7 @@ class ChaosOperatorIT {
         Names names = new Names(config.runId());
         return new FaultInjector(config, backend, new ControlClient(nc, names, Duration.ofSeconds(10), new io.natsoak.control.ControlSender("chaos", "test")), new LeaderLookup(nc, config.runId()),
                 new NatsHealth(nc, names, 3), new Safety(config.chaos().minAge(), config.chaos().minReady(), Clock.systemUTC()),
-                new ChaosSchedule(3, w, Duration.ZERO, Duration.ZERO), Clock.systemUTC(), null);
+                new ChaosSchedule(3, w, Duration.ZERO, Duration.ZERO), Clock.systemUTC(), null, null);
     }
 
     @Test
@@ -263,6 +266,96 @@ class ChaosOperatorIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> pods().size() == 1);
         assertThat(registry.get(MetricNames.CHAOS_ACTIVE).gauge().value()).isEqualTo(1.0);
         reader.stop(d);
+    }
+
+    /**
+     * The leak canary through a worker's real control server and leak canary: its worker is in
+     * flight while it leaks, and after the stop until its resource samples have shown the release
+     * for a verifier's window; only then may another fault end that process. A canary that could not
+     * be seen released before a timed run ends is not started.
+     */
+    @Test
+    void theLeakCanaryIsStoppedAndSeenReleasedBeforeAnythingElseTouchesItsWorker() throws Exception {
+        String run = nats.uniqueName("LEAK");
+        NatsoakConfig config = config(run, "natsoak.chaos.leak-canary", "true", "natsoak.chaos.leak-duration", "1s",
+                "natsoak.chaos.leak-threads-per-minute", "600", "natsoak.resources.sample-interval", "1s", "natsoak.chaos.min-ready", "0");
+        Duration releaseSeen = Duration.ofSeconds(ResourceGrowth.END_SAMPLES + 1L); // sample intervals of 1 s
+        pod("worker-a", "worker", Map.of());
+        LeakCanary canary = new LeakCanary(true);
+        closeAfter.add(canary::end);
+        ControlServer worker = new ControlServer(config, "worker", "worker-a", Map.of(), canary, new SimpleMeterRegistry());
+        worker.start();
+        closeAfter.add(worker::stop);
+        Connection nc = connection("chaos", "chaos-0");
+        Names names = new Names(run);
+        MovableClock clock = new MovableClock(Instant.now());
+        Safety safety = new Safety(config.chaos().minAge(), config.chaos().minReady(), clock);
+        OwnedExecutor.Scheduler timer = OwnedExecutor.scheduler("chaos", "schedule");
+        closeAfter.add(timer::close);
+        ChaosBackend backend = backend(config);
+        java.util.function.Function<RunClock, FaultInjector> injector = runClock -> new FaultInjector(config, backend,
+                new ControlClient(nc, names, Duration.ofSeconds(10)), new LeaderLookup(nc, run), new NatsHealth(nc, names, 3), safety,
+                new ChaosSchedule(5, Map.of(ChaosEvent.LEAK_CANARY, 1), Duration.ZERO, Duration.ZERO), clock, timer.executor(), runClock);
+
+        // 1 s of leak and 6 s of samples do not fit in the 5 s left of the run.
+        long now = clock.millis();
+        FaultInjector.Result late = injector.apply(new RunClock(now - 60_000, now + 5_000)).inject(ChaosEvent.LEAK_CANARY);
+        assertThat(late.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(late.detail()).contains("run ends before");
+        assertThat(canary.leaking()).isFalse();
+
+        FaultInjector chaos = injector.apply(null);
+        FaultInjector.Result leak = chaos.inject(ChaosEvent.LEAK_CANARY);
+        assertThat(leak.outcome()).as(leak.detail()).isEqualTo(Outcome.INJECTED);
+        assertThat(leak.target()).isEqualTo("worker-a");
+        assertThat(canary.leaking()).isTrue();
+        FaultInjector.Result whileLeaking = chaos.inject(ChaosEvent.WORKER_CRASH);
+        assertThat(whileLeaking.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(whileLeaking.detail()).contains("worker-a has a fault in flight");
+
+        // The timer sends leak-stop after the leak's duration; wait for that task to finish.
+        await().atMost(Duration.ofSeconds(60)).until(() -> !canary.leaking());
+        timer.executor().submit(() -> { }).get(60, TimeUnit.SECONDS);
+        assertThat(canary.leakedThreads()).isZero();
+        // Released, but not yet for a window of samples (the clock has not moved): still in flight.
+        FaultInjector.Result released = chaos.inject(ChaosEvent.WORKER_CRASH);
+        assertThat(released.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(released.detail()).contains("worker-a has a fault in flight");
+        assertThat(pods()).containsExactly("worker-a");
+
+        clock.advance(releaseSeen);
+        FaultInjector.Result crash = chaos.inject(ChaosEvent.WORKER_CRASH);
+        assertThat(crash.outcome()).as(crash.detail()).isEqualTo(Outcome.INJECTED);
+        assertThat(crash.target()).isEqualTo("worker-a");
+        assertThat(pods()).isEmpty();
+    }
+
+    /** A clock the test moves. */
+    private static final class MovableClock extends Clock {
+        private volatile Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 
     @Test

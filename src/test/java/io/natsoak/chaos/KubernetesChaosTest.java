@@ -95,11 +95,14 @@ class KubernetesChaosTest {
 
     /** Injector without the NATS side: these events need none of it. */
     private FaultInjector injector(NatsoakConfig config, ChaosBackend backend) {
+        return injector(config, backend, new Safety(config.chaos().minAge(), config.chaos().minReady(), clock));
+    }
+
+    private FaultInjector injector(NatsoakConfig config, ChaosBackend backend, Safety safety) {
         Map<ChaosEvent, Integer> w = new EnumMap<>(ChaosEvent.class);
         w.put(ChaosEvent.WORKER_CRASH, 1);
-        return new FaultInjector(config, backend, null, null, null,
-                new Safety(config.chaos().minAge(), config.chaos().minReady(), clock), new ChaosSchedule(7, w, Duration.ZERO, Duration.ZERO),
-                clock, null);
+        return new FaultInjector(config, backend, null, null, null, safety, new ChaosSchedule(7, w, Duration.ZERO, Duration.ZERO),
+                clock, null, null);
     }
 
     private static Pod pod(String namespace, String name, String component, boolean ready, Instant started, String partOf) {
@@ -250,6 +253,32 @@ class KubernetesChaosTest {
         FaultInjector.Result atMin = up.inject(ChaosEvent.SCALE_DOWN);
         assertThat(atMin.outcome()).isEqualTo(Outcome.SKIPPED);
         assertThat(atMin.detail()).contains("minimum");
+        assertThat(client.apps().deployments().inNamespace(NS).withName("natsoak-worker").get().getSpec().getReplicas()).isEqualTo(2);
+    }
+
+    /**
+     * The ReplicaSet, not the operator, chooses which worker a scale-down removes, so it waits while
+     * any worker has a fault in flight (here a leak canary not yet seen released, as the injector
+     * records it): otherwise it could end that worker on the leak's samples.
+     */
+    @Test
+    void scaleDownWaitsWhileAWorkerHasAFaultInFlight() throws Exception {
+        workerDeployment(3);
+        worker("worker-a");
+        worker("worker-b");
+        worker("worker-c");
+        NatsoakConfig config = config();
+        Safety safety = new Safety(config.chaos().minAge(), config.chaos().minReady(), clock);
+        FaultInjector injector = injector(config, backend(config, Permissions.packaged()), safety);
+        safety.add("worker-b", ChaosEvent.LEAK_CANARY, now -> false);
+
+        FaultInjector.Result held = injector.inject(ChaosEvent.SCALE_DOWN);
+        assertThat(held.outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(held.detail()).contains("worker-b has a fault in flight");
+        assertThat(client.apps().deployments().inNamespace(NS).withName("natsoak-worker").get().getSpec().getReplicas()).isEqualTo(3);
+
+        safety.settle("worker-b");
+        assertThat(injector.inject(ChaosEvent.SCALE_DOWN).outcome()).isEqualTo(Outcome.INJECTED);
         assertThat(client.apps().deployments().inNamespace(NS).withName("natsoak-worker").get().getSpec().getReplicas()).isEqualTo(2);
     }
 

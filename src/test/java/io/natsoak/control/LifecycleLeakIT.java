@@ -172,6 +172,38 @@ class LifecycleLeakIT {
         }
     }
 
+    /**
+     * The control plane starts its threads with itself: threads that only appeared on the chaos
+     * operator's first command (a disconnect needs the timer) were counted as growth against the
+     * process' thread baseline.
+     */
+    @Test
+    void theControlPlaneHasAllItsThreadsBeforeTheFirstCommand() throws Exception {
+        Soak soak = new Soak(nats, "eager");
+        GuardedComponent idle = new GuardedComponent("idle") {
+            @Override
+            protected void doStart() {
+            }
+
+            @Override
+            protected void doStop() {
+            }
+        };
+        idle.start();
+        ControlServer cs = control(soak, "worker", "worker-eager", idle, new LeakCanary(false));
+        try (Connection client = Nats.connect(nats.urls().get(0))) {
+            int before = ThreadCensus.count().get("control");
+            assertThat(request(client, cs.instanceSubject(), "{\"command\":\"status\"}").get("ok").asBoolean()).isTrue();
+            disconnectAndAwait(client, cs, idle);
+            // Bounded wait for jnats threads that may be finishing; the control's own threads stay.
+            await().atMost(Duration.ofSeconds(30)).until(() -> ThreadCensus.count().get("control") <= before);
+            assertThat(ThreadCensus.count().get("control")).isEqualTo(before);
+        } finally {
+            cs.stop();
+            idle.stop();
+        }
+    }
+
     @Test
     void closingAConnectionLeavesNoJnatsThreadBehind() throws Exception {
         Soak soak = new Soak(nats, "close");

@@ -130,6 +130,20 @@ public final class LocalBackend implements ChaosBackend {
         }
     }
 
+    /** The launcher can stop any worker process, so the operator names the one that leaves. */
+    @Override
+    public boolean choosesWhoLeaves() {
+        return true;
+    }
+
+    @Override
+    public void removeWorker(Target leaver) {
+        RoleProcess worker = topology.workers().stream().filter(p -> p.name().equals(leaver.name())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no worker process " + leaver.name()));
+        topology.removeWorker(worker);
+        LOG.infof("chaos: stopped %s (scale down)", worker.name());
+    }
+
     @Override
     public void killNatsNode(Target target) {
         int node = Integer.parseInt(target.name().substring(NATS_PREFIX.length()));
