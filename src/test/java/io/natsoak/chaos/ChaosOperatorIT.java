@@ -294,7 +294,7 @@ class ChaosOperatorIT {
         closeAfter.add(timer::close);
         ChaosBackend backend = backend(config);
         java.util.function.Function<RunClock, FaultInjector> injector = runClock -> new FaultInjector(config, backend,
-                new ControlClient(nc, names, Duration.ofSeconds(10)), new LeaderLookup(nc, run), new NatsHealth(nc, names, 3), safety,
+                new ControlClient(nc, names, Duration.ofSeconds(10), new io.natsoak.control.ControlSender("chaos", "test")), new LeaderLookup(nc, run), new NatsHealth(nc, names, 3), safety,
                 new ChaosSchedule(5, Map.of(ChaosEvent.LEAK_CANARY, 1), Duration.ZERO, Duration.ZERO), clock, timer.executor(), runClock);
 
         // 1 s of leak and 6 s of samples do not fit in the 5 s left of the run.
