@@ -14,27 +14,6 @@ public final class ConfigException extends RuntimeException {
     }
 
     static String printable(String text) {
-        String s = text == null ? "invalid configuration" : text;
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), MAX_LENGTH + 16));
-        int i = 0;
-        for (; i < s.length() && sb.length() < MAX_LENGTH; i++) {
-            char c = s.charAt(i);
-            if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '\r') {
-                sb.append("\\r");
-            } else if (c == '\t') {
-                sb.append("\\t");
-            } else if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
-                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        if (i < s.length()) {
-            sb.append("...");
-        }
-        return sb.toString();
+        return io.natsoak.model.Printable.of(text == null ? "invalid configuration" : text, MAX_LENGTH);
     }
 }

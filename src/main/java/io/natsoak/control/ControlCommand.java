@@ -137,20 +137,6 @@ public record ControlCommand(String command, String component, Integer seconds, 
      * characters escaped (a hostile request must not be able to forge log lines).
      */
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 130));
-        int i = 0;
-        for (; i < s.length() && sb.length() < 120; i++) {
-            char c = s.charAt(i);
-            if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
-                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        if (i < s.length()) {
-            sb.append("...");
-        }
-        return sb.toString();
+        return io.natsoak.model.Printable.of(s, 120);
     }
 }

@@ -74,7 +74,7 @@ class ControlMessageFuzzTest {
         String forged = "{\"command\":\"x\\n2026-11-24 ERROR forged\\u2028" + "y".repeat(2_000) + "\"}";
         assertThatThrownBy(() -> ControlCommand.parse(forged.getBytes(StandardCharsets.UTF_8)).validated())
                 .isInstanceOf(IllegalArgumentException.class)
-                .satisfies(e -> assertThat(e.getMessage()).contains("\\u000a").contains("\\u2028").doesNotContain("\n").hasSizeLessThan(400));
+                .satisfies(e -> assertThat(e.getMessage()).contains("x\\n2026").contains("\\u2028").doesNotContain("\n").hasSizeLessThan(400));
     }
 
     @Test
