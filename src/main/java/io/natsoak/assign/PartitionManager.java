@@ -50,6 +50,7 @@ import io.nats.client.api.MessageInfo;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.MalformedMessageException;
+import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.KvWatch;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
@@ -494,14 +495,8 @@ public final class PartitionManager extends GuardedComponent {
         closed = true;
         closeWatches();
         synchronized (watches) {
-            if (watchDispatcher != null) {
-                try {
-                    connection.closeDispatcher(watchDispatcher);
-                } catch (RuntimeException e) {
-                    LOG.debugf("closing the watch dispatcher: %s", e.toString());
-                }
-                watchDispatcher = null;
-            }
+            Dispatchers.close(connection, watchDispatcher);
+            watchDispatcher = null;
         }
         if (onLoop) {
             loop.shutdownNow();
