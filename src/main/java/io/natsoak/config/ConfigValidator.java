@@ -53,6 +53,7 @@ public final class ConfigValidator {
         range(p, "natsoak.producer.index", producer.index(), -1, producer.count() - 1);
         range(p, "natsoak.producer.message-size", producer.messageSize(), MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
         strictlyPositive(p, "natsoak.producer.mark-interval", producer.markInterval());
+        range(p, "natsoak.producer.publish-window", producer.publishWindow(), 1, 64);
 
         NatsoakConfig.Worker worker = c.worker();
         range(p, "natsoak.worker.count", worker.count(), 1, 1000);

@@ -289,6 +289,13 @@ public interface NatsoakConfig {
         /** How often the producer publishes its acknowledged high-water marks. */
         @WithDefault("1s")
         Duration markInterval();
+
+        /**
+         * Publishes in flight at once per partition, sent in sequence order (1..64). 1 waits for
+         * each PubAck before sending the partition's next sequence; more hides the round trip.
+         */
+        @WithDefault("16")
+        int publishWindow();
     }
 
     interface Worker {

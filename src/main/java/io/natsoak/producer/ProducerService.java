@@ -9,7 +9,6 @@ import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Envelope;
 import io.natsoak.model.Json;
-import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
@@ -18,10 +17,8 @@ import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.PublishOptions;
-import io.nats.client.api.MessageInfo;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.NatsMessage;
 import org.jboss.logging.Logger;
@@ -29,7 +26,9 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -39,12 +38,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Publishes this producer's share of the partitions at the configured rate.
  * <p>
- * Per partition, sequences start at 1 (or resume after the last one stored) and at most one
- * publish is in flight: the next sequence is sent only after the previous one's PubAck, and a
- * failed publish is retried with the same bytes and Nats-Msg-Id until it is stored. So no
- * sequence is skipped, reused or stored twice, through leader failovers and restarts alike.
- * Across partitions publishes are pipelined. Messages that fall due while a partition waits
- * queue up and carry the time they were due, so latency includes the wait.
+ * Per partition, sequences start at 1 (or resume after the last one stored) and at most
+ * {@code natsoak.producer.publish-window} publishes are in flight, sent in sequence order
+ * ({@link PublishWindows}); a failed publish is retried with the same bytes and Nats-Msg-Id until
+ * it is stored. So no sequence is skipped, reused or stored twice, through leader failovers and
+ * restarts alike ({@link SequenceResume} finds what a crashed predecessor's last window stored).
+ * The published mark is the acknowledged prefix, never a sequence above a missing one. Messages
+ * that fall due while a partition's window is full queue up and carry the time they were due,
+ * so latency includes the wait.
  */
 public final class ProducerService extends GuardedComponent {
 
@@ -53,8 +54,6 @@ public final class ProducerService extends GuardedComponent {
     private static final int MAX_BACKLOG = 1_000_000;
     private static final long RETRY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(15);
-    /** JetStream error: no message found (an empty partition). */
-    private static final int NO_MESSAGE_FOUND = 10037;
 
     private final NatsoakConfig config;
     private final int index;
@@ -68,14 +67,16 @@ public final class ProducerService extends GuardedComponent {
     private final Counter skippedTicks;
 
     // Owned by the send thread only.
-    private long[] lastSequence;
+    private PublishWindows windows;
     private long producerSequence;
     private ArrayDeque<Long>[] due;
-    private InFlight[] inFlight;
     private int backlog;
+    /** Sequences a crashed predecessor sent and NATS never stored: sent again first. */
+    private List<InFlight> resent;
 
     /** Written by the send thread, read by the marks publisher. */
     private AtomicLongArray acknowledged;
+    private AtomicLongArray streamFloors;
     private volatile boolean finished;
 
     private volatile OwnedConnection link;
@@ -120,20 +121,18 @@ public final class ProducerService extends GuardedComponent {
         finished = false;
         completions.clear();
         int n = config.partitions().count();
-        lastSequence = new long[n];
         acknowledged = new AtomicLongArray(n);
+        streamFloors = new AtomicLongArray(n);
         due = new ArrayDeque[n];
-        inFlight = new InFlight[n];
         backlog = 0;
         producerSequence = 0;
         link = OwnedConnection.open(config.nats(), name(), instanceName(), registry, Provisioner.START_PATIENCE);
         connection = link.connection();
         new Provisioner(connection, names, config.nats()).ensureAllPatiently();
         RunClock run = Retry.within(Provisioner.START_PATIENCE, "joining the run", () -> RunClock.join(connection, names, config.duration(), clock));
-        Retry.within(Provisioner.START_PATIENCE, "resuming sequences", () -> {
-            resumeSequences();
-            return null;
-        });
+        SequenceResume.Resumed resumed = Retry.within(Provisioner.START_PATIENCE, "resuming sequences",
+                () -> new SequenceResume(connection, names, index, config.producer().publishWindow()).resume(mine));
+        resume(resumed);
         if (mine.length == 0) {
             LOG.warnf("producer %d owns no partitions (%d partitions, %d producers)", index, n, config.producer().count());
         }
@@ -187,32 +186,23 @@ public final class ProducerService extends GuardedComponent {
         return config.instance().orElse("producer-" + index);
     }
 
-    /** Continues each partition after the last message stored for its subject, never from 1. */
-    private void resumeSequences() throws Exception {
-        var jsm = connection.jetStreamManagement();
-        int resumed = 0;
-        for (int p : mine) {
-            MessageInfo last;
-            try {
-                last = jsm.getLastMessage(names.dataStream(), names.dataSubject(p));
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
-                    continue;
-                }
-                throw e;
+    /** Continues each partition where {@link SequenceResume} found it, never from 1. */
+    private void resume(SequenceResume.Resumed resumed) {
+        windows = new PublishWindows(config.partitions().count(), resumed.windowNeeded());
+        producerSequence = resumed.producerSequence();
+        resent = new ArrayList<>();
+        long now = clock.millis() * 1000;
+        resumed.plans().forEach((p, plan) -> {
+            windows.resume(p, plan.prefix(), plan.last(), plan.storedAbove(), resumed.streamFloors().getOrDefault(p, 0L));
+            acknowledged.set(p, windows.acknowledged(p));
+            streamFloors.set(p, windows.streamFloor(p));
+            for (long s : plan.holes()) {
+                resent.add(new InFlight(p, s, new Envelope(p, s, index, ++producerSequence, now, weights.weight(p))
+                        .encode(config.producer().messageSize())));
             }
-            try {
-                Envelope env = Envelope.decode(last.getData());
-                lastSequence[p] = env.sequence();
-                acknowledged.set(p, env.sequence());
-                producerSequence = Math.max(producerSequence, env.producerSequence());
-                resumed++;
-            } catch (MalformedMessageException e) {
-                throw new IllegalStateException("partition " + p + " holds a message natsoak did not write; refusing to guess its sequence", e);
-            }
-        }
-        if (resumed > 0) {
-            LOG.infof("producer %d resumed %d partitions after their last stored sequence", index, resumed);
+        });
+        if (!resumed.plans().isEmpty()) {
+            LOG.infof("producer %d resumed %d partitions after their last stored sequence", index, resumed.plans().size());
         }
     }
 
@@ -232,7 +222,11 @@ public final class ProducerService extends GuardedComponent {
         SendSchedule schedule = mine.length == 0 ? null : new SendSchedule(mine, java.util.Arrays.stream(mine).mapToDouble(weights::rate).toArray());
         ArrayDeque<InFlight> retries = new ArrayDeque<>();
         ArrayDeque<Integer> ready = new ArrayDeque<>();
-        int inFlightCount = 0;
+        int inFlightCount = resent.size();
+        for (InFlight f : resent) {
+            send(js, f);
+        }
+        resent = List.of();
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 inFlightCount -= drainCompletions(ready, retries);
@@ -249,7 +243,7 @@ public final class ProducerService extends GuardedComponent {
                             }
                             due[p].addLast(startMicros + (nextTick - startNanos) / 1000);
                             backlog++;
-                            if (inFlight[p] == null && due[p].size() == 1) {
+                            if (due[p].size() == 1 && windows.canAssign(p)) {
                                 ready.addLast(p);
                             }
                         }
@@ -258,16 +252,15 @@ public final class ProducerService extends GuardedComponent {
                 }
                 while (!ready.isEmpty()) {
                     int p = ready.pollFirst();
-                    if (inFlight[p] != null || due[p] == null || due[p].isEmpty()) {
-                        continue;
+                    while (due[p] != null && !due[p].isEmpty() && windows.canAssign(p)) {
+                        long intended = due[p].pollFirst();
+                        backlog--;
+                        long sequence = windows.assign(p);
+                        InFlight f = new InFlight(p, sequence, new Envelope(p, sequence, index, ++producerSequence, intended,
+                                weights.weight(p)).encode(config.producer().messageSize()));
+                        inFlightCount++;
+                        send(js, f);
                     }
-                    long intended = due[p].pollFirst();
-                    backlog--;
-                    InFlight f = new InFlight(p, ++lastSequence[p], new Envelope(p, lastSequence[p], index, ++producerSequence, intended,
-                            weights.weight(p)).encode(config.producer().messageSize()));
-                    inFlight[p] = f;
-                    inFlightCount++;
-                    send(js, f);
                 }
                 while (!retries.isEmpty() && retries.peekFirst().retryAtNanos <= now) {
                     send(js, retries.pollFirst());
@@ -327,10 +320,10 @@ public final class ProducerService extends GuardedComponent {
         try {
             future = js.publishAsync(msg, opts);
         } catch (RuntimeException e) {
-            completions.add(new Completion(f, e));
+            completions.add(new Completion(f, null, e));
             return;
         }
-        future.whenComplete((ack, error) -> completions.add(new Completion(f, error)));
+        future.whenComplete((ack, error) -> completions.add(new Completion(f, ack, error)));
     }
 
     /** @return how many publishes completed successfully */
@@ -340,12 +333,15 @@ public final class ProducerService extends GuardedComponent {
         while ((c = completions.poll()) != null) {
             InFlight f = c.inFlight;
             if (c.error == null) {
-                acknowledged.set(f.partition, f.sequence);
-                inFlight[f.partition] = null;
+                int p = f.partition;
+                if (windows.acknowledge(p, f.sequence, c.ack.getSeqno())) {
+                    acknowledged.set(p, windows.acknowledged(p));
+                }
+                streamFloors.set(p, windows.streamFloor(p));
                 publishedCounter.increment();
                 done++;
-                if (due[f.partition] != null && !due[f.partition].isEmpty()) {
-                    ready.addLast(f.partition);
+                if (due[p] != null && !due[p].isEmpty() && windows.canAssign(p)) {
+                    ready.addLast(p);
                 }
             } else {
                 retriesCounter.increment();
@@ -366,12 +362,16 @@ public final class ProducerService extends GuardedComponent {
             return;
         }
         Map<Integer, Long> marks = new HashMap<>();
+        Map<Integer, Long> floors = new HashMap<>();
         for (int p : mine) {
             marks.put(p, acknowledged.get(p));
+            floors.put(p, streamFloors.get(p));
         }
+        PublishWindows w = windows;
+        ProducerMarks.Window window = new ProducerMarks.Window(w == null ? config.producer().publishWindow() : w.size(), floors);
         try {
             KeyValue kv = conn.keyValue(names.marksBucket());
-            kv.put(Names.producerKey(index), Json.write(new ProducerMarks(index, clock.millis(), last, marks)));
+            kv.put(Names.producerKey(index), Json.write(new ProducerMarks(index, clock.millis(), last, marks, window)));
         } catch (Exception e) {
             LOG.warnf("producer %d: cannot publish marks yet (%s)", index, e.toString());
         }
@@ -399,6 +399,6 @@ public final class ProducerService extends GuardedComponent {
         }
     }
 
-    private record Completion(InFlight inFlight, Throwable error) {
+    private record Completion(InFlight inFlight, PublishAck ack, Throwable error) {
     }
 }

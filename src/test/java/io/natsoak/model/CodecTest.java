@@ -53,4 +53,13 @@ class CodecTest {
         byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 1);
         assertThatThrownBy(() -> ReceiptBatch.decode(cut)).isInstanceOf(MalformedMessageException.class);
     }
+
+    @Test
+    void producerMarksKeepTheirWindowThroughJsonAndRecordsWithoutOneReadAsNull() {
+        ProducerMarks marks = new ProducerMarks(2, 1_000, false, java.util.Map.of(5, 40L), new ProducerMarks.Window(16, java.util.Map.of(5, 900L)));
+        assertThat(Json.read(Json.write(marks), ProducerMarks.class)).isEqualTo(marks);
+        ProducerMarks bare = Json.read("{\"producer\":1,\"atMillis\":5,\"last\":true,\"marks\":{\"3\":7}}".getBytes(), ProducerMarks.class);
+        assertThat(bare).isEqualTo(new ProducerMarks(1, 5, true, java.util.Map.of(3, 7L)));
+        assertThat(bare.window()).isNull();
+    }
 }

@@ -1,5 +1,6 @@
 package io.natsoak.pipeline;
 
+import io.natsoak.model.Envelope;
 import io.natsoak.model.Json;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.Receipt;
@@ -13,6 +14,7 @@ import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
+import io.nats.client.PublishOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -111,6 +113,48 @@ class PipelineIT {
             assertThat(r.gaps()).isZero();
             assertThat(r.verdict()).isEqualTo("FAIL");
             assertThat(r.reasons()).containsExactly("1 unexplained duplicate(s): processed twice without a redelivery");
+        }
+    }
+
+    /**
+     * A predecessor that died with its window in flight: partition 0 has 7 and 8 stored but not 6
+     * (above its published mark 5, so never acknowledged), partition 1 lacks 4, at its mark (so
+     * acknowledged, then lost). The restarted producer must send 6 again with its original message
+     * id and must not paper over 4: the verdict reports exactly that one gap.
+     */
+    @Test
+    void aRestartedProducerSendsItsPredecessorsUnstoredWindowAgainButNeverALossBelowItsMark() throws Exception {
+        try (Soak soak = new Soak(nats, "holes")
+                .set("natsoak.partitions.count", "2").set("natsoak.partitions.rate", "5")
+                .set("natsoak.producer.count", "1").set("natsoak.worker.count", "1").set("natsoak.worker.assignment", "static")
+                .set("natsoak.producer.publish-window", "8")
+                .set("natsoak.duration", "6s").set("natsoak.verifier.validation-window", "3s")) {
+            soak.startVerifier();
+            Names names = new Names(soak.runId());
+            int size = soak.config().producer().messageSize();
+            try (Connection c = Nats.connect(nats.urls().get(1))) {
+                var js = c.jetStream();
+                for (long s : new long[] {1, 2, 3, 4, 5, 7, 8}) {
+                    js.publish(names.dataSubject(0), new Envelope(0, s, 0, s, 0, 1).encode(size),
+                            PublishOptions.builder().messageId(names.messageId(0, s)).build());
+                }
+                for (long s : new long[] {1, 2, 3, 5}) {
+                    js.publish(names.dataSubject(1), new Envelope(1, s, 0, 10 + s, 0, 1).encode(size),
+                            PublishOptions.builder().messageId(names.messageId(1, s)).build());
+                }
+                c.keyValue(names.marksBucket()).put(Names.producerKey(0), Json.write(new ProducerMarks(0, System.currentTimeMillis(), false,
+                        Map.of(0, 5L, 1, 4L), new ProducerMarks.Window(8, Map.of(0, 0L, 1, 0L)))));
+            }
+            soak.startWorkers();
+            ProducerService producer = soak.startProducer(0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> producer.acknowledged(0) > 8 && producer.acknowledged(1) > 5);
+            Report r = soak.awaitVerdict(90);
+            assertThat(r.verdict()).isEqualTo("FAIL");
+            assertThat(r.gaps()).as("only the loss below the mark").isEqualTo(1);
+            assertThat(r.gapSamples()).containsExactly(new Report.GapRange(1, 4, 4));
+            assertThat(r.duplicates().unexplained()).isZero();
+            assertThat(r.verified()).isEqualTo(r.published() - 1);
+            StreamAssertions.assertSubjectsHoldExactlyTheirSequences(nats.urls(), names, 0);
         }
     }
 
