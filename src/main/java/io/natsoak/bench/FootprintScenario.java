@@ -50,7 +50,7 @@ final class FootprintScenario implements Scenario {
                 }
                 figures.add(Figure.of(who + ": threads per process", f.threadsPerProcess(), "threads"));
                 figures.add(Figure.of(who + ": RSS per process", f.rssMiBPerProcess(), "MiB").limit(
-                        f.role().equals("nats-server") ? "" : "JVM heap sizing: -Xmx256m per role process (natsoak.local.jvm-options)"));
+                        f.role().equals("nats-server") ? "" : "a 256 MiB heap committed and touched at start (natsoak.local.jvm-options) plus native memory"));
             }
             details.put(perPartition < 1 ? "idle" : "loaded", o);
         }

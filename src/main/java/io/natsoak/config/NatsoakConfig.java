@@ -495,9 +495,14 @@ public interface NatsoakConfig {
          */
         Optional<Long> parentPid();
 
-        /** Extra JVM options for every role process. */
+        /**
+         * Extra JVM options for every role process. The default commits and touches the whole heap
+         * at start, so a process' RSS does not climb while the heap grows into its maximum (sizing,
+         * not a leak): RSS growth is then native memory (threads, metaspace, buffers), and heap
+         * growth is judged by heap after GC.
+         */
         @WithName("jvm-options")
-        @WithDefault("-Xmx256m")
+        @WithDefault("-Xms256m,-Xmx256m,-XX:+AlwaysPreTouch")
         List<String> jvmOptions();
     }
 }
