@@ -69,6 +69,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kills", paramLabel = "N", description = "recovery: worker SIGKILLs (default 20).")
     Integer kills;
 
+    @Option(names = "--publish-window", paramLabel = "N", description = "raw: PubAcks outstanding at once (default 1000).")
+    Integer publishWindow;
+
+    @Option(names = "--message-ids", description = "raw: publish with a Nats-Msg-Id per message, as natsoak's producer does (stream duplicate window 2 min).")
+    boolean messageIds;
+
     @Option(names = "-D", paramLabel = "key=value", description = "A natsoak setting for every run, over the scenario's own, e.g. -Dnatsoak.worker.assignment=static.")
     Map<String, String> properties = new HashMap<>();
 
@@ -148,6 +154,7 @@ public final class BenchCommand implements Callable<Integer> {
     private Duration parseArguments() {
         positive("--partitions", partitions);
         positive("--kills", kills);
+        positive("--publish-window", publishWindow);
         if (rate != null && !(rate > 0 && rate < 10_000_000)) {
             throw bad("--rate: " + rate + " is not valid; allowed: a rate above 0 msg/s");
         }
@@ -178,7 +185,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Scenario scenario(String name, Duration scaleDuration) {
         return switch (name) {
-            case "raw" -> new RawScenario(partitions);
+            case "raw" -> new RawScenario(partitions, new RawJetStream.Publishing(
+                    publishWindow == null ? RawJetStream.Publishing.DEFAULT.window() : publishWindow, messageIds));
             case "pipeline" -> new PipelineScenario(partitions, rate);
             case "verifier" -> new VerifierScenario();
             case "recovery" -> new RecoveryScenario(kills);
@@ -202,6 +210,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (duration != null && name.equals("scale")) {
             words.add("--duration=" + duration);
+        }
+        if (publishWindow != null && name.equals("raw")) {
+            words.add("--publish-window=" + publishWindow);
+        }
+        if (messageIds && name.equals("raw")) {
+            words.add("--message-ids");
         }
         if (kills != null && name.equals("recovery")) {
             words.add("--kills=" + kills);

@@ -13,10 +13,12 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
+import io.nats.client.PublishOptions;
 import io.nats.client.StreamContext;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.OrderedConsumerConfiguration;
+import io.nats.client.api.PublishAck;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -26,8 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -58,12 +61,23 @@ final class RawJetStream {
         }
     }
 
-    /** Publishes in flight at once: enough to hide the PubAck round trip, small enough not to flood a slow consumer. */
-    static final int PUBLISH_WINDOW = 1_000;
+    /**
+     * How the raw publisher publishes: at most {@code window} PubAcks outstanding (1,000 by default:
+     * enough to hide the round trip, small enough not to flood a slow consumer), and with or
+     * without a Nats-Msg-Id per message (natsoak's producer sets one, for exactly-once retries).
+     */
+    record Publishing(int window, boolean messageIds) {
+        static final Publishing DEFAULT = new Publishing(1_000, false);
+
+        String label() {
+            return window + " PubAcks outstanding" + (messageIds ? ", with message ids" : "");
+        }
+    }
     private static final int PULL_BATCH = 500;
     private static final String COMPONENT = "bench";
 
-    record Settings(Model model, int partitions, int messageSize, int replicas, StorageType storage, Duration warmUp, Duration window) {
+    record Settings(Model model, int partitions, int messageSize, int replicas, StorageType storage, Duration warmUp, Duration window,
+                    Publishing publishing) {
     }
 
     /**
@@ -96,7 +110,7 @@ final class RawJetStream {
             Connection nc = link.connection();
             JetStreamManagement jsm = nc.jetStreamManagement();
             long setupStart = System.nanoTime();
-            jsm.addStream(StreamConfiguration.builder().name(stream).subjects(prefix + "*").retentionPolicy(RetentionPolicy.Limits)
+            jsm.addStream(StreamConfiguration.builder().name(stream).subjects(prefix + "*").retentionPolicy(RetentionPolicy.Limits).duplicateWindow(Duration.ofMinutes(2))
                     .storageType(s.storage()).replicas(s.replicas()).build());
             Dispatcher dispatcher = nc.createDispatcher();
             try {
@@ -135,7 +149,7 @@ final class RawJetStream {
 
     private static Result measure(JetStream js, String prefix, Settings s, AtomicLong published, AtomicLong consumed, double setupSeconds,
                                   CpuMeter meter) throws InterruptedException {
-        Publisher publisher = new Publisher(js, prefix, s.partitions(), s.messageSize(), published);
+        Publisher publisher = new Publisher(js, prefix, s.partitions(), s.messageSize(), s.publishing(), published);
         NamedThreads threads = new NamedThreads(COMPONENT, "raw-publish");
         Thread thread = threads.newThread(publisher);
         thread.start();
@@ -165,16 +179,21 @@ final class RawJetStream {
         return () -> IntStream.range(0, cluster.size()).mapToObj(i -> cluster.pid(i)).filter(p -> p > 0).toList();
     }
 
-    /** Publishes round-robin over the partitions with at most {@link #PUBLISH_WINDOW} PubAcks outstanding. */
+    /** Publishes round-robin over the partitions with at most {@link Publishing#window()} PubAcks outstanding. */
     private static final class Publisher implements Runnable {
         private final JetStream js;
         private final String[] subjects;
         private final byte[] payload;
         private final AtomicLong acknowledged;
-        private final Semaphore window = new Semaphore(PUBLISH_WINDOW);
+        private final int windowSize;
+        private final Semaphore window;
+        private final boolean messageIds;
         private volatile boolean running = true;
 
-        Publisher(JetStream js, String prefix, int partitions, int messageSize, AtomicLong acknowledged) {
+        Publisher(JetStream js, String prefix, int partitions, int messageSize, Publishing publishing, AtomicLong acknowledged) {
+            this.windowSize = publishing.window();
+            this.window = new Semaphore(windowSize);
+            this.messageIds = publishing.messageIds();
             this.js = js;
             this.subjects = IntStream.range(0, partitions).mapToObj(p -> prefix + p).toArray(String[]::new);
             this.payload = new byte[messageSize];
@@ -189,10 +208,14 @@ final class RawJetStream {
         @Override
         public void run() {
             int p = 0;
+            long count = 0;
             try {
                 while (running) {
                     window.acquire();
-                    js.publishAsync(subjects[p], payload).whenComplete((ack, error) -> {
+                    CompletableFuture<PublishAck> sent = messageIds
+                            ? js.publishAsync(subjects[p], payload, PublishOptions.builder().messageId(subjects[p] + "-" + (++count)).build())
+                            : js.publishAsync(subjects[p], payload);
+                    sent.whenComplete((ack, error) -> {
                         window.release();
                         if (error == null) {
                             acknowledged.incrementAndGet();
@@ -201,7 +224,7 @@ final class RawJetStream {
                     p = p + 1 == subjects.length ? 0 : p + 1;
                 }
                 // let what is in flight finish, so closing the connection does not race its PubAcks
-                window.tryAcquire(PUBLISH_WINDOW, 10, TimeUnit.SECONDS);
+                window.tryAcquire(windowSize, 10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

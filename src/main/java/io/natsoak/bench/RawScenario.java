@@ -20,9 +20,11 @@ final class RawScenario implements Scenario {
     static final int DEFAULT_PARTITIONS = 100;
 
     private final int partitions;
+    private final RawJetStream.Publishing publishing;
 
-    RawScenario(Integer partitions) {
+    RawScenario(Integer partitions, RawJetStream.Publishing publishing) {
         this.partitions = partitions == null ? DEFAULT_PARTITIONS : partitions;
+        this.publishing = publishing;
     }
 
     @Override
@@ -36,7 +38,7 @@ final class RawScenario implements Scenario {
         List<Figure> figures = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
         for (RawJetStream.Model model : RawJetStream.Model.values()) {
-            RawJetStream.Result r = measure(ctx, model, p);
+            RawJetStream.Result r = measure(ctx, model, p, publishing);
             figures.addAll(figures(r));
             details.put(model.name().toLowerCase(Locale.ROOT), r);
         }
@@ -54,14 +56,19 @@ final class RawScenario implements Scenario {
 
     /** One measurement on its own fresh cluster, so nothing of a previous one (consumers, store) weighs on it. */
     static RawJetStream.Result measure(BenchContext ctx, RawJetStream.Model model, int partitions) throws Exception {
+        return measure(ctx, model, partitions, RawJetStream.Publishing.DEFAULT);
+    }
+
+    static RawJetStream.Result measure(BenchContext ctx, RawJetStream.Model model, int partitions, RawJetStream.Publishing publishing)
+            throws Exception {
         Map<String, String> none = Map.of();
         RawJetStream.Settings s = new RawJetStream.Settings(model, partitions,
                 Integer.parseInt(ctx.setting("natsoak.producer.message-size", none, "200")),
                 Integer.parseInt(ctx.setting("natsoak.nats.replicas", none, "3")),
                 "memory".equalsIgnoreCase(ctx.setting("natsoak.nats.storage", none, "file")) ? StorageType.Memory : StorageType.File,
-                ctx.size(Duration.ofSeconds(10), Duration.ofSeconds(1)), ctx.size(Duration.ofSeconds(30), Duration.ofSeconds(2)));
-        ctx.say("raw jnats: %d partitions, %s, R%d %s, %d-byte messages: warm-up %d s, window %d s", partitions, model.label(), s.replicas(),
-                s.storage(), s.messageSize(), s.warmUp().toSeconds(), s.window().toSeconds());
+                ctx.size(Duration.ofSeconds(10), Duration.ofSeconds(1)), ctx.size(Duration.ofSeconds(30), Duration.ofSeconds(2)), publishing);
+        ctx.say("raw jnats: %d partitions, %s, R%d %s, %d-byte messages, %s: warm-up %d s, window %d s", partitions, model.label(),
+                s.replicas(), s.storage(), s.messageSize(), publishing.label(), s.warmUp().toSeconds(), s.window().toSeconds());
         try (NatsCluster cluster = ctx.cluster("raw")) {
             cluster.start();
             RawJetStream.Result r = RawJetStream.run(cluster, s);

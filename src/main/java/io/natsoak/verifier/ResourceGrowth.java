@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,8 +16,9 @@ import java.util.TreeMap;
 
 /**
  * Judges the growth of every process' threads, heap after GC and RSS from the samples the role
- * processes publish. Per process incarnation (role, instance, process start time): the baseline
- * is the median of the samples in the warm-up window after its first sample, "end" the median of
+ * processes publish. Per process incarnation (role, instance, process start time) and resource:
+ * the baseline is the median of the samples in the warm-up window after its first known value
+ * (heap after GC is unknown until the first old-generation collection), "end" the median of
  * its last {@value #END_SAMPLES} samples after the warm-up, and the slope a least-squares fit over
  * all its samples. A restarted process (new start time) starts a new baseline, so a restart
  * sawtooth is never growth. Per role the worst incarnation is reported; a growth above the
@@ -162,12 +162,20 @@ public final class ResourceGrowth {
         return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
     }
 
-    /** One process incarnation: bounded state. */
+    /**
+     * One process incarnation: bounded state. Each resource has its own warm-up window, starting
+     * at its first known value: heap after GC is unknown (0) until the first collection of the
+     * old generation, which a JVM with room to spare may run only minutes into its life, and a
+     * baseline of "unknown" would leave a heap leak unjudged for the whole run.
+     */
     private static final class Incarnation {
         final String instance;
         final long firstAtMillis;
-        final List<double[]> warmUp = new ArrayList<>();
-        final ArrayDeque<double[]> last = new ArrayDeque<>();
+        final long[] firstKnownAt = {-1, -1, -1};
+        @SuppressWarnings("unchecked")
+        final List<Double>[] warmUp = new List[] {new ArrayList<Double>(), new ArrayList<Double>(), new ArrayList<Double>()};
+        @SuppressWarnings("unchecked")
+        final ArrayDeque<Double>[] last = new ArrayDeque[] {new ArrayDeque<Double>(), new ArrayDeque<Double>(), new ArrayDeque<Double>()};
         final Fit[] fits = {new Fit(), new Fit(), new Fit()};
 
         Incarnation(String instance, long firstAtMillis) {
@@ -179,19 +187,27 @@ public final class ResourceGrowth {
             if (s.atMillis() < firstAtMillis) {
                 return;
             }
-            double[] values = {s.threads(), s.heapAfterGcBytes(), s.rssBytes() < 0 ? Double.NaN : s.rssBytes()};
+            double[] values = {s.threads(), s.heapAfterGcBytes() > 0 ? s.heapAfterGcBytes() : Double.NaN,
+                    s.rssBytes() < 0 ? Double.NaN : s.rssBytes()};
             double hours = (s.atMillis() - firstAtMillis) / 3_600_000.0;
-            for (int i = 0; i < values.length; i++) {
-                fits[i].add(hours, values[i]);
-            }
-            if (s.atMillis() <= firstAtMillis + warmUpMillis) {
-                if (warmUp.size() < MAX_WARM_UP_SAMPLES) {
-                    warmUp.add(values);
+            for (int k = 0; k < values.length; k++) {
+                double v = values[k];
+                if (Double.isNaN(v)) {
+                    continue;
                 }
-            } else {
-                last.addLast(values);
-                if (last.size() > END_SAMPLES) {
-                    last.removeFirst();
+                fits[k].add(hours, v);
+                if (firstKnownAt[k] < 0) {
+                    firstKnownAt[k] = s.atMillis();
+                }
+                if (s.atMillis() <= firstKnownAt[k] + warmUpMillis) {
+                    if (warmUp[k].size() < MAX_WARM_UP_SAMPLES) {
+                        warmUp[k].add(v);
+                    }
+                } else {
+                    last[k].addLast(v);
+                    if (last[k].size() > END_SAMPLES) {
+                        last[k].removeFirst();
+                    }
                 }
             }
         }
@@ -199,27 +215,15 @@ public final class ResourceGrowth {
         Report.Growth growth(Resource r, long nowMillis, long warmUpMillis, Limits limits) {
             double limit = limits.scaled(r, nowMillis - firstAtMillis);
             int k = r.ordinal();
-            double[] base = warmUp.stream().mapToDouble(v -> v[k]).filter(v -> !Double.isNaN(v)).toArray();
-            if (base.length == 0) {
+            if (warmUp[k].isEmpty()) {
                 return null;
             }
-            double baseline = median(base);
-            double[] tail = last.stream().mapToDouble(v -> v[k]).filter(v -> !Double.isNaN(v)).toArray();
-            boolean judged = tail.length > 0 && nowMillis >= firstAtMillis + warmUpMillis;
-            double end = tail.length > 0 ? median(tail) : lastWarmUp(k, baseline);
+            double baseline = median(warmUp[k].stream().mapToDouble(Double::doubleValue).toArray());
+            boolean judged = !last[k].isEmpty() && nowMillis >= firstKnownAt[k] + warmUpMillis;
+            double end = last[k].isEmpty() ? warmUp[k].get(warmUp[k].size() - 1) : median(last[k].stream().mapToDouble(Double::doubleValue).toArray());
             Double percent = baseline > 0 ? (end - baseline) / baseline * 100.0 : null;
             boolean crossed = judged && percent != null && percent > limit && end - baseline > limits.floor(r);
             return new Report.Growth(instance, baseline, end, percent, fits[k].slope(), limit, judged, crossed);
-        }
-
-        private double lastWarmUp(int k, double fallback) {
-            for (Iterator<double[]> it = new ArrayDeque<>(warmUp).descendingIterator(); it.hasNext(); ) {
-                double v = it.next()[k];
-                if (!Double.isNaN(v)) {
-                    return v;
-                }
-            }
-            return fallback;
         }
     }
 

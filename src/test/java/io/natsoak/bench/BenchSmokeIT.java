@@ -55,9 +55,13 @@ class BenchSmokeIT {
         try {
             checkScenario(scenario, dir);
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
@@ -80,6 +84,19 @@ class BenchSmokeIT {
     }
 
     @Test
+    void rawPublishesWithTheGivenWindowAndMessageIdsAndRecordsThemInItsCommand() throws Exception {
+        Path dir = Files.createTempDirectory("bench-smoke");
+        try {
+            Run run = natsoak("bench", "raw", "--smoke", "--publish-window", "8", "--message-ids", "--out", dir.toString());
+            assertThat(run.exitCode()).as(run.stderr()).isZero();
+            assertThat(run.stdout()).contains("8 PubAcks outstanding, with message ids",
+                    "command: ./natsoak bench raw --smoke --publish-window=8 --message-ids");
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Test
     void anUnknownScenarioOrBadOptionIsOneLineAndExitCodeTwo() throws Exception {
         Run unknown = natsoak("bench", "speed");
         assertThat(unknown.exitCode()).isEqualTo(2);
@@ -88,6 +105,9 @@ class BenchSmokeIT {
         Run kills = natsoak("bench", "recovery", "--kills", "0");
         assertThat(kills.exitCode()).isEqualTo(2);
         assertThat(kills.stderr().strip()).isEqualTo("natsoak: bench: --kills: 0 is not valid; allowed: 1 or more (see --help)");
+        Run window = natsoak("bench", "raw", "--publish-window", "-3");
+        assertThat(window.exitCode()).isEqualTo(2);
+        assertThat(window.stderr().strip()).isEqualTo("natsoak: bench: --publish-window: -3 is not valid; allowed: 1 or more (see --help)");
         Run setting = natsoak("bench", "raw", "-Dnatsoak.partitons.count=3");
         assertThat(setting.exitCode()).isEqualTo(2);
         assertThat(setting.stderr().strip()).isEqualTo("natsoak: natsoak.partitons.count: unknown setting; see './natsoak settings' for the known ones");

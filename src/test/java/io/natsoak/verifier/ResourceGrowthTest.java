@@ -187,10 +187,26 @@ class ResourceGrowthTest {
             growth.add(new ResourceSample("verifier", "verifier", START, clock.millis, 30, s <= 30 ? 0 : 50 * MIB, -1));
         }
         Report.RoleResources v = growth.byRole().get("verifier");
-        assertThat(v.heapAfterGcBytes().growthPercent()).isNull();
+        assertThat(v.heapAfterGcBytes().baseline()).as("0 means no old-generation collection yet: unknown, not a baseline").isEqualTo(50 * MIB);
+        assertThat(v.heapAfterGcBytes().growthPercent()).isZero();
         assertThat(v.heapAfterGcBytes().crossed()).isFalse();
         assertThat(v.rssBytes()).as("RSS unknown").isNull();
         assertThat(growth.reasons()).isEmpty();
+    }
+
+    @Test
+    void aHeapLeakIsJudgedFromTheFirstOldGenerationCollectionHoweverLateItComes() {
+        // No old-generation collection for 10 minutes (heap after GC 0), then 20 MiB live, then a leak.
+        for (int s = 0; s <= 1_200; s += 5) {
+            clock.millis = START + s * 1000L;
+            long heap = s < 600 ? 0 : s <= 630 ? 20 * MIB : 20 * MIB + (s - 630) * MIB / 10;
+            growth.add(new ResourceSample("worker", "worker-0", START, clock.millis, 30, heap, 200 * MIB));
+        }
+        Report.Growth heap = growth.byRole().get("worker").heapAfterGcBytes();
+        assertThat(heap.baseline()).isEqualTo(20 * MIB);
+        assertThat(heap.judged()).isTrue();
+        assertThat(heap.crossed()).isTrue();
+        assertThat(growth.reasons()).singleElement().asString().startsWith("heap after GC of worker-0 grew");
     }
 
     @Test
