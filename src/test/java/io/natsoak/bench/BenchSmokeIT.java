@@ -2,19 +2,17 @@ package io.natsoak.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.natsoak.model.Json;
+import io.natsoak.testing.AppProcess.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.natsoak.testing.AppProcess.natsoak;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -24,29 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class BenchSmokeIT {
-
-    record Run(int exitCode, String stdout, String stderr) {
-    }
-
-    static Run natsoak(String... args) throws IOException, InterruptedException {
-        Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile("bench-out", ".txt");
-        Path err = Files.createTempFile("bench-err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
-                throw new AssertionError("natsoak " + String.join(" ", args) + " did not finish; output: " + Files.readString(out));
-            }
-            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            Files.delete(out);
-            Files.delete(err);
-        }
-    }
 
     @ParameterizedTest(name = "bench {0} --smoke")
     @ValueSource(strings = {"raw", "pipeline", "verifier", "recovery", "footprint", "scale"})

@@ -1,45 +1,24 @@
 package io.natsoak.cli;
 
 import io.natsoak.model.Json;
+import io.natsoak.testing.AppProcess.Run;
 import io.natsoak.verifier.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.natsoak.testing.AppProcess.natsoak;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The packaged application's command line, as users run it: exit codes, one-line errors, a whole local soak. */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class CommandLineIT {
-
-    record Run(int exitCode, String stdout, String stderr) {
-    }
-
-    static Run natsoak(String... args) throws IOException, InterruptedException {
-        Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile("natsoak-out", ".txt");
-        Path err = Files.createTempFile("natsoak-err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(4, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("natsoak " + String.join(" ", args) + " did not finish");
-        }
-        Run run = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return run;
-    }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
