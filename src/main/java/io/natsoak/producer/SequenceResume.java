@@ -4,11 +4,10 @@ import io.natsoak.model.Envelope;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ProducerMarks;
+import io.natsoak.nats.LeaderReads;
 import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.IterableConsumer;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.KeyValueEntry;
@@ -40,8 +39,6 @@ import java.util.function.LongPredicate;
 final class SequenceResume {
 
     private static final Logger LOG = Logger.getLogger(SequenceResume.class);
-    /** JetStream error: no message found (an empty partition). */
-    private static final int NO_MESSAGE_FOUND = 10037;
     private static final long SCAN_WAIT_MILLIS = 2_000;
     private static final long PROGRESS_EVERY = 100_000;
 
@@ -110,7 +107,6 @@ final class SequenceResume {
                 ? Math.max(1, Math.min(PublishWindows.MAX_SIZE, previous.window().size())) : configuredWindow;
         Map<Integer, Long> floors = previous != null && previous.window() != null ? previous.window().streamFloors() : Map.of();
         Map<Integer, Long> marks = previous != null ? previous.marks() : Map.of();
-        var jsm = connection.jetStreamManagement();
         Map<Integer, Plan> plans = new HashMap<>();
         Map<Integer, Long> newFloors = new HashMap<>();
         Map<Integer, Long> lastStored = new HashMap<>();
@@ -119,14 +115,9 @@ final class SequenceResume {
         long scanFrom = Long.MAX_VALUE;
         long scanTo = 0;
         for (int p : partitions) {
-            MessageInfo last;
-            try {
-                last = jsm.getLastMessage(names.dataStream(), names.dataSubject(p));
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
-                    continue;
-                }
-                throw e;
+            MessageInfo last = LeaderReads.lastMessage(connection, names.dataStream(), names.dataSubject(p)).orElse(null);
+            if (last == null) {
+                continue;
             }
             Envelope env = decode(p, last.getData());
             producerSequence = Math.max(producerSequence, env.producerSequence());
@@ -161,8 +152,9 @@ final class SequenceResume {
 
     /** This producer's last marks record, if its predecessor published one. */
     private ProducerMarks previousMarks() throws Exception {
-        KeyValue kv = connection.keyValue(names.marksBucket());
-        KeyValueEntry entry = kv.get(Names.producerKey(index));
+        // From the leader: a lagging replica's older marks would put holes below the real mark
+        // among those sent again, and a loss NATS caused would be filled instead of reported.
+        KeyValueEntry entry = LeaderReads.kvEntry(connection, names.marksBucket(), Names.producerKey(index)).orElse(null);
         return entry == null || entry.getValue() == null ? null : Json.read(entry.getValue(), ProducerMarks.class);
     }
 

@@ -15,6 +15,7 @@ import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.nats.Dispatchers;
+import io.natsoak.nats.LeaderReads;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -75,7 +76,6 @@ public final class WorkerService extends GuardedComponent {
     private static final int PULL_BATCH = 256;
     /** Short pulls mean frequent heartbeats, so a dead consumer is noticed and recreated within seconds. */
     private static final Duration PULL_EXPIRES = Duration.ofSeconds(5);
-    private static final int NO_MESSAGE_FOUND = 10037;
     private static final int WRONG_LAST_SEQUENCE = 10071;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -279,10 +279,10 @@ public final class WorkerService extends GuardedComponent {
     }
 
     /**
-     * The committed position, read from the bucket's stream leader. A KV get may be answered by
-     * any replica (direct get), and a replica that has not applied the last commit yet would
-     * hand a new owner an old position: it would replay messages as if first delivered and the
-     * verifier would rightly call them unexplained duplicates.
+     * The committed position, read from the bucket's stream leader ({@link LeaderReads}). A KV get
+     * may be answered by any replica (direct get), and a replica that has not applied the last
+     * commit yet would hand a new owner an old position: it would replay messages as if first
+     * delivered and the verifier would rightly call them unexplained duplicates.
      */
     private byte[] readPositionFromLeader(int p) throws Exception {
         MessageInfo entry = positionEntryFromLeader(p);
@@ -291,26 +291,13 @@ public final class WorkerService extends GuardedComponent {
 
     /** The position's last KV entry (value and revision) from the bucket's stream leader; null if none. */
     private MessageInfo positionEntryFromLeader(int p) throws Exception {
-        try {
-            return connection.jetStreamManagement()
-                    .getLastMessage("KV_" + names.positionsBucket(), "$KV." + names.positionsBucket() + "." + Names.positionKey(p));
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
-                return null;
-            }
-            throw e;
-        }
+        return LeaderReads.lastMessage(connection, "KV_" + names.positionsBucket(),
+                "$KV." + names.positionsBucket() + "." + Names.positionKey(p)).orElse(null);
     }
 
+    /** The partition's last stream sequence, from the data stream's leader; 0 if it has none. */
     private long lastStreamSequence(int p) throws Exception {
-        try {
-            return connection.jetStreamManagement().getLastMessage(names.dataStream(), names.dataSubject(p)).getSeq();
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
-                return 0;
-            }
-            throw e;
-        }
+        return LeaderReads.lastMessage(connection, names.dataStream(), names.dataSubject(p)).map(MessageInfo::getSeq).orElse(0L);
     }
 
     /**
@@ -333,9 +320,27 @@ public final class WorkerService extends GuardedComponent {
 
     /** Runs on the dispatcher thread (one for all partitions). */
     private void onMessage(PartitionState state, Message msg) {
-        if (!msg.isJetStream() || draining || !state.accepting) {
+        if (!msg.isJetStream()) {
             return;
         }
+        // Counted before the accepting check, never after: a release stops accepting, then waits
+        // until nothing is queued and commits clean. Counted after, a message that passed the
+        // check just before the release could be receipted above that clean position, and its
+        // new owner would process it again as a first delivery.
+        state.queued.incrementAndGet();
+        if (draining || !state.accepting) {
+            state.queued.decrementAndGet();
+            return;
+        }
+        try {
+            enqueue(state, msg);
+        } catch (RuntimeException e) {
+            state.queued.decrementAndGet();
+            throw e;
+        }
+    }
+
+    private void enqueue(PartitionState state, Message msg) {
         // Back-pressure: while the flusher is behind (a receipts-stream failover), stop taking
         // messages; the pull stalls and nothing piles up in memory.
         while (queue.size() >= config.worker().maxPending() && !draining && !Thread.currentThread().isInterrupted()) {
@@ -371,7 +376,6 @@ public final class WorkerService extends GuardedComponent {
         long delay = max > min ? ThreadLocalRandom.current().nextLong(min, max + 1) : min;
         long readyAt = Math.max(System.nanoTime() + delay, state.lastReadyAt);
         state.lastReadyAt = readyAt;
-        state.queued.incrementAndGet();
         queue.add(new PendingMessage(msg, state, sequence, streamSeq, delivered, intended, readyAt, arrivals++));
     }
 
