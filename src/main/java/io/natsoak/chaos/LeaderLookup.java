@@ -3,8 +3,8 @@ package io.natsoak.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.natsoak.assign.AssignNames;
 import io.natsoak.model.Json;
+import io.natsoak.nats.LeaderReads;
 import io.nats.client.Connection;
-import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 
 import java.util.Optional;
@@ -45,23 +45,19 @@ public final class LeaderLookup {
                 ? connectionName.substring(0, connectionName.length() - CONNECTION_SUFFIX.length()) : connectionName;
     }
 
+    /** From the stream leader ({@link LeaderReads}): a lagging replica could name a leader that has gone. */
     private Optional<JsonNode> read(String bucket, String key) throws Exception {
-        KeyValue kv;
+        Optional<KeyValueEntry> entry;
         try {
-            kv = connection.keyValue(bucket);
-        } catch (java.io.IOException e) {
+            entry = LeaderReads.kvEntry(connection, bucket, key);
+        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+            return Optional.empty(); // no such bucket (static assignment), or an election under way: nothing leads
+        }
+        byte[] value = entry.map(KeyValueEntry::getValue).orElse(null);
+        if (value == null || value.length == 0) {
             return Optional.empty();
         }
-        KeyValueEntry entry;
-        try {
-            entry = kv.get(key);
-        } catch (io.nats.client.JetStreamApiException e) {
-            return Optional.empty(); // no such bucket: nothing leads (static assignment)
-        }
-        if (entry == null || entry.getValue() == null || entry.getValue().length == 0) {
-            return Optional.empty();
-        }
-        JsonNode node = Json.MAPPER.readTree(entry.getValue());
+        JsonNode node = Json.MAPPER.readTree(value);
         return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
     }
 }

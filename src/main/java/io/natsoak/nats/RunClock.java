@@ -37,7 +37,8 @@ public record RunClock(long startedAtMillis, long endsAtMillis) {
                 throw e;
             }
         }
-        KeyValueEntry entry = kv.get(Names.RUN_KEY);
+        // Written once and never changed, but a replica that has not stored it yet would answer "none".
+        KeyValueEntry entry = LeaderReads.kvEntry(connection, names.runBucket(), Names.RUN_KEY).orElse(null);
         if (entry == null || entry.getValue() == null) {
             throw new IllegalStateException("run record of " + names.runId() + " vanished while joining");
         }
