@@ -38,7 +38,10 @@ class ChaosLocalIT {
                 "-Dnatsoak.chaos.seed=20260601",
                 "-Dnatsoak.chaos.interval-min=5s", "-Dnatsoak.chaos.interval-max=8s",
                 "-Dnatsoak.chaos.leak-canary=true", "-Dnatsoak.control.leak-canary=true", "-Dnatsoak.chaos.leak-duration=10s",
-                "-Dnatsoak.chaos.disconnect-max=10s", "-Dnatsoak.verifier.validation-window=20s"));
+                "-Dnatsoak.chaos.disconnect-max=10s", "-Dnatsoak.verifier.validation-window=20s",
+                // every process's log survives a failing run (deleted below when it passes): a rare
+                // failure under chaos is only worth its logs
+                "-Dnatsoak.local.keep-data=true"));
         for (String w : List.of("worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
                 "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "leak-canary")) {
             cmd.add("-Dnatsoak.chaos.weights." + w + "=1");
@@ -50,6 +53,16 @@ class ChaosLocalIT {
             throw new AssertionError("the chaos soak did not finish; output in " + out);
         }
         String stdout = Files.readString(out, StandardCharsets.UTF_8);
+        java.util.regex.Matcher logs = java.util.regex.Pattern.compile("logs in (\\S+)/logs").matcher(stdout);
+        Path workDir = logs.find() ? Path.of(logs.group(1)) : null;
+        judge(stdout, report, p);
+        if (workDir != null) {
+            deleteTree(workDir);
+        }
+    }
+
+    /** Throws on the first wrong thing; the run's work directory (logs, NATS data) is then kept, and named in stdout. */
+    private static void judge(String stdout, Path report, Process p) throws Exception {
         assertThat(stdout).contains("chaos: on, seed 20260601");
         assertThat(report).as(stdout).exists();
         Report r = Json.read(Files.readAllBytes(report), Report.class);
@@ -76,5 +89,13 @@ class ChaosLocalIT {
         assertThat(r.duplicates().unexplained()).as(stdout).isZero();
         assertThat(r.verdict()).as(String.join("; ", r.reasons()) + "\n" + listing).isEqualTo(Report.PASS);
         assertThat(p.exitValue()).isZero();
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 }
