@@ -53,6 +53,12 @@ public final class LeaderReads {
     /** A KV key's latest entry (a delete or purge marker included); empty when the key was never written. */
     public static Optional<KeyValueEntry> kvEntry(Connection connection, String bucket, String key)
             throws IOException, JetStreamApiException, InterruptedException {
-        return lastMessage(connection, "KV_" + bucket, "$KV." + bucket + "." + key).map(KeyValueEntry::new);
+        return kvMessage(connection, bucket, key).map(KeyValueEntry::new);
+    }
+
+    /** The same as the stored message, whose stream sequence is the key's revision. */
+    public static Optional<MessageInfo> kvMessage(Connection connection, String bucket, String key)
+            throws IOException, JetStreamApiException, InterruptedException {
+        return lastMessage(connection, "KV_" + bucket, "$KV." + bucket + "." + key);
     }
 }

@@ -291,8 +291,7 @@ public final class WorkerService extends GuardedComponent {
 
     /** The position's last KV entry (value and revision) from the bucket's stream leader; null if none. */
     private MessageInfo positionEntryFromLeader(int p) throws Exception {
-        return LeaderReads.lastMessage(connection, "KV_" + names.positionsBucket(),
-                "$KV." + names.positionsBucket() + "." + Names.positionKey(p)).orElse(null);
+        return LeaderReads.kvMessage(connection, names.positionsBucket(), Names.positionKey(p)).orElse(null);
     }
 
     /** The partition's last stream sequence, from the data stream's leader; 0 if it has none. */
