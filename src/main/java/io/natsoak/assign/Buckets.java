@@ -17,10 +17,16 @@ import io.nats.client.api.StorageType;
  * (nats-server 2.9 must not see a stream deleted and recreated under the same name). Tolerates
  * other members creating them at the same moment.
  * <p>
- * nats-server 2.9 has no per-key TTL (per-message TTL came with 2.11), so expiry is the bucket's
- * TTL (the stream's max age): an entry disappears TTL after its last write. Members and the leader
- * key therefore live in buckets of their own with TTL = heartbeat TTL; the assignment and release
- * records, which must not expire, live in buckets without TTL.
+ * No bucket has a TTL (max age), on purpose. On nats-server before 2.10.19 a TTL desynchronises
+ * the replicas of a bucket that takes conditional writes: each replica expires entries on its own
+ * timer, and a write expecting "no entry" (a KV create, {@code delete(key, 0)}) is checked by
+ * every replica against its own store (the leader does not pre-check it, nats-server#5644). One
+ * replica stores it, another rejects it, and from then on they number entries differently and
+ * disagree on content. natsoak's chaos test found exactly that: a new member's acknowledged
+ * revision was 506 while the leader's watch showed 510, the leader took it for a newer
+ * incarnation and wrote the new one "gone", and the member fenced itself and rejoined dozens of
+ * times a second. So nothing here expires: the leader evicts silent member keys and followers
+ * evict a silent leader key, both with revision-checked deletes (see PartitionManager).
  */
 final class Buckets {
 
@@ -31,23 +37,23 @@ final class Buckets {
     private Buckets() {
     }
 
-    static void ensure(Connection connection, AssignNames names, int replicas, Duration heartbeatTtl)
+    static void ensure(Connection connection, AssignNames names, int replicas)
             throws IOException, JetStreamApiException {
         KeyValueManagement kvm = connection.keyValueManagement();
-        ensure(kvm, names.membersBucket(), replicas, heartbeatTtl);
-        ensure(kvm, names.leaderBucket(), replicas, heartbeatTtl);
-        ensure(kvm, names.assignmentBucket(), replicas, null);
-        ensure(kvm, names.releasesBucket(), replicas, null);
+        ensure(kvm, names.membersBucket(), replicas);
+        ensure(kvm, names.leaderBucket(), replicas);
+        ensure(kvm, names.assignmentBucket(), replicas);
+        ensure(kvm, names.releasesBucket(), replicas);
     }
 
-    private static void ensure(KeyValueManagement kvm, String bucket, int replicas, Duration ttl)
+    private static void ensure(KeyValueManagement kvm, String bucket, int replicas)
             throws IOException, JetStreamApiException {
         try {
             KeyValueStatus status = kvm.getStatus(bucket);
             Duration have = status.getTtl();
-            boolean ttlDiffers = ttl == null ? have != null && !have.isZero() : !ttl.equals(have);
-            if (ttlDiffers) {
-                LOG.warnf("bucket %s exists with TTL %s (wanted %s); using it as it is", bucket, have, ttl);
+            if (have != null && !have.isZero()) {
+                LOG.warnf("bucket %s exists with TTL %s (an older natsoak made it); on nats-server before 2.10.19 "
+                        + "its replicas can disagree under churn; use a new run id", bucket, have);
             }
             return;
         } catch (JetStreamApiException e) {
@@ -55,17 +61,15 @@ final class Buckets {
                 throw e;
             }
         }
-        KeyValueConfiguration.Builder b = KeyValueConfiguration.builder()
+        KeyValueConfiguration config = KeyValueConfiguration.builder()
                 .name(bucket)
                 .maxHistoryPerKey(1)
                 .storageType(StorageType.File)
-                .replicas(replicas);
-        if (ttl != null) {
-            b.ttl(ttl);
-        }
+                .replicas(replicas)
+                .build();
         try {
-            kvm.create(b.build());
-            LOG.infof("created bucket %s (replicas %d, ttl %s)", bucket, replicas, ttl == null ? "none" : ttl);
+            kvm.create(config);
+            LOG.infof("created bucket %s (replicas %d)", bucket, replicas);
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
                 throw e;

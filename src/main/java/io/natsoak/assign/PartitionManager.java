@@ -65,8 +65,9 @@ import io.natsoak.nats.Retry;
  * renewal acknowledged after that does not revive it (the member fences itself, tells the
  * listener, deletes its key and joins again as a new incarnation).
  * <p>
- * <b>Leader.</b> A member creates the leader key (bucket TTL = T) and renews it with
- * revision-checked updates. The leader evicts members whose heartbeat it has not seen change for
+ * <b>Leader.</b> A member creates the leader key and renews it with revision-checked
+ * updates; no bucket has a TTL ({@link Buckets} says why), so a follower deletes a leader key
+ * unchanged for T (revision-checked) and creates its own. The leader evicts members whose heartbeat it has not seen change for
  * {@code T + G} (a revision-checked delete: it succeeds only if no renewal came in between, and
  * then the member's lease has certainly lapsed), and publishes versioned assignment records
  * with revision-checked updates, so records form a single chain even if two members briefly
@@ -166,6 +167,10 @@ public final class PartitionManager extends GuardedComponent {
     private long stallTarget;
     private volatile long pausedUntilNanos;
     private volatile String leaderMember;
+    /** The leader key's newest revision this member has seen (0 once deleted), and when it first saw it. */
+    private volatile long leaderKeyRevision;
+    private volatile long leaderKeySeenNanos;
+    private long leaderKeyNewest;
 
     // Shared snapshots for owns() and friends.
     private volatile Set<Integer> heldView = Set.of();
@@ -371,7 +376,7 @@ public final class PartitionManager extends GuardedComponent {
 
     /**
      * Stops without leaving: no revoke, no release, no deletion of the membership key, as if the
-     * process had died. The others take the partitions over after the heartbeat TTL + grace. For
+     * process had died. The others take the partitions over after the heartbeat TTL + grace (eviction). For
      * chaos (disconnect/abort) and tests; a normal shutdown is {@link #stop()}.
      */
     public void halt() {
@@ -436,7 +441,7 @@ public final class PartitionManager extends GuardedComponent {
         closed = false;
         leaveOnStop = true;
         Retry.within(Provisioner.START_PATIENCE, "creating the partition manager's buckets", () -> {
-            Buckets.ensure(connection, names, replicas, settings.heartbeatTtl());
+            Buckets.ensure(connection, names, replicas);
             return null;
         });
         KeyValueOptions options = KeyValueOptions.builder().jsRequestTimeout(settings.requestTimeout()).build();
@@ -481,7 +486,7 @@ public final class PartitionManager extends GuardedComponent {
             post(() -> beginLeave(releasedAll));
             clean = await(releasedAll, settings.releaseTimeout().plus(settings.requestTimeout()), false);
             if (!clean) {
-                LOG.warnf("%s: the listener did not release everything within %s; leaving without a clean handoff (the others wait for the TTL)",
+                LOG.warnf("%s: the listener did not release everything within %s; leaving without a clean handoff (the others wait for the eviction, TTL + grace)",
                         memberId().orElse(instance), settings.releaseTimeout());
             }
         }
@@ -522,6 +527,8 @@ public final class PartitionManager extends GuardedComponent {
         lease = null;
         leaderLease = null;
         leaderMember = null;
+        leaderKeyRevision = 0;
+        leaderKeyNewest = 0;
         pausedUntilNanos = System.nanoTime();
         lastAckedRevision = 0;
         echoedRevision = 0;
@@ -957,7 +964,7 @@ public final class PartitionManager extends GuardedComponent {
             try {
                 leaderKv.delete(AssignNames.LEADER_KEY, ll.rev);
             } catch (IOException | JetStreamApiException | RuntimeException ignored) {
-                // it expires by itself
+                // a follower deletes it once it has not changed for T
             }
         }
         if (!lost.isEmpty()) {
@@ -1007,7 +1014,9 @@ public final class PartitionManager extends GuardedComponent {
             KeyValueEntry entry = leaderKv.get(AssignNames.LEADER_KEY);
             if (entry != null) {
                 leaderMember = claim(entry).member();
-                return;
+                if (!evictSilentLeader(l, leaderMember)) {
+                    return;
+                }
             }
             String nonce = UUID.randomUUID().toString();
             long send = System.nanoTime();
@@ -1022,6 +1031,35 @@ public final class PartitionManager extends GuardedComponent {
             }
         } catch (IOException | RuntimeException e) {
             LOG.debugf("%s: election attempt failed: %s", l.id, e.toString());
+        }
+    }
+
+    /**
+     * The leader bucket has no TTL (see {@link Buckets}), so a crashed leader's key stays until a
+     * follower deletes it. A follower does so once the key's revision has not changed for T since
+     * it first saw that revision: the holder sent its last acknowledged renewal no later than
+     * that, so its leader lease (T - M after sending) is over. The delete expects that revision,
+     * so it fails if the leader renewed in the meantime.
+     */
+    private boolean evictSilentLeader(Lease l, String holder) {
+        long rev = leaderKeyRevision;
+        long silentNanos = System.nanoTime() - leaderKeySeenNanos;
+        if (rev == 0 || silentNanos < settings.heartbeatTtl().toNanos()) {
+            return false;
+        }
+        try {
+            leaderKv.delete(AssignNames.LEADER_KEY, rev);
+            LOG.infof("%s: the leader key (%s, revision %d) was not renewed for %d ms; deleted it to elect a new leader",
+                    l.id, holder, rev, silentNanos / 1_000_000);
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) {
+                LOG.debugf("%s: deleting a silent leader key: %s", l.id, e.toString());
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("%s: deleting a silent leader key: %s", l.id, e.toString());
+            return false;
         }
     }
 
@@ -1097,6 +1135,16 @@ public final class PartitionManager extends GuardedComponent {
 
     /** A leader key deletion (graceful step-down): try to take over at once instead of at the next poll. */
     private void onLeaderEntry(KeyValueEntry entry) {
+        if (entry.getRevision() <= leaderKeyNewest) {
+            return; // a replay after the watch was recreated
+        }
+        leaderKeyNewest = entry.getRevision();
+        if (entry.getOperation() == KeyValueOperation.PUT) {
+            leaderKeySeenNanos = System.nanoTime();
+            leaderKeyRevision = entry.getRevision();
+        } else {
+            leaderKeyRevision = 0;
+        }
         if (entry.getOperation() == KeyValueOperation.PUT) {
             try {
                 leaderMember = claim(entry).member();
@@ -1457,7 +1505,7 @@ public final class PartitionManager extends GuardedComponent {
     /**
      * Heartbeats have stopped. Clean: record "gone" and delete the membership key (the leader
      * rebalances at once, no TTL wait). Not clean: tell the listener it lost what it still holds and
-     * leave the key to expire, so the others wait for the lease to lapse before taking over.
+     * leave the key for the leader to evict, so the others wait for the lease to lapse before taking over.
      */
     private void finishLeave(boolean clean, CompletableFuture<Boolean> done) {
         Lease l = lease;
@@ -1489,7 +1537,7 @@ public final class PartitionManager extends GuardedComponent {
             try {
                 membersKv.delete(l.id, l.rev);
             } catch (IOException | JetStreamApiException | RuntimeException e) {
-                LOG.debugf("%s: deleting the membership key: %s (it expires by itself)", l.id, e.toString());
+                LOG.debugf("%s: deleting the membership key: %s (the leader evicts it)", l.id, e.toString());
             }
             LeaderLease ll = leaderLease;
             if (ll != null) {
@@ -1497,12 +1545,12 @@ public final class PartitionManager extends GuardedComponent {
                 try {
                     leaderKv.delete(AssignNames.LEADER_KEY, ll.rev);
                 } catch (IOException | JetStreamApiException | RuntimeException e) {
-                    LOG.debugf("%s: deleting the leader key: %s (it expires by itself)", l.id, e.toString());
+                    LOG.debugf("%s: deleting the leader key: %s (a follower evicts it)", l.id, e.toString());
                 }
             }
             LOG.infof("%s (incarnation %d) left the group", l.id, l.inc);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.warnf("%s: leaving cleanly failed (%s); the others will wait for the TTL", l == null ? instance : l.id, e.toString());
+            LOG.warnf("%s: leaving cleanly failed (%s); the others will wait for the eviction (TTL + grace)", l == null ? instance : l.id, e.toString());
         } finally {
             lease = null;
             recordDirty = false;
@@ -1579,8 +1627,12 @@ public final class PartitionManager extends GuardedComponent {
     private void resolveDepartures() {
         long now = System.nanoTime();
         for (MemberState m : new ArrayList<>(memberView.values())) {
-            if (m.present && now - m.firstSeenNanos >= evictAfterNanos && !isGone(new Wire.MemberRef(m.id, m.inc))) {
-                evict(m);
+            if (m.present && now - m.firstSeenNanos >= evictAfterNanos) {
+                if (isGone(new Wire.MemberRef(m.id, m.inc))) {
+                    removeStaleKey(m);
+                } else {
+                    evict(m);
+                }
             }
         }
         if (!membersLoaded || !assignmentLoaded) {
@@ -1624,7 +1676,8 @@ public final class PartitionManager extends GuardedComponent {
             } else if (m != null && !m.present && m.rev > r.inc()) {
                 markGone(r, AssignMetricNames.KIND_EMERGENCY, m.inc == r.inc() && m.lastBeatMs > 0 ? m.lastBeatMs : m.createdMs, "deleted");
             } else if (m == null || (!m.present && m.rev < r.inc())) {
-                // Not in the bucket: expired. A delete expecting "no entry" succeeds only if that is still true.
+                // No entry at all (never written here, or purged by hand): a delete expecting "no entry"
+                // succeeds only if that is still true.
                 try {
                     membersKv.delete(r.id(), 0);
                     markGone(r, AssignMetricNames.KIND_EMERGENCY, clock.millis() - settings.heartbeatTtl().toMillis(), "expired");
@@ -1656,6 +1709,24 @@ public final class PartitionManager extends GuardedComponent {
             }
         } catch (IOException | RuntimeException e) {
             LOG.debugf("evicting %s: %s", m.id, e.toString());
+        }
+    }
+
+    /**
+     * The key of an incarnation already gone (it fenced itself but could not delete its key, e.g.
+     * during a NATS outage). Nothing expires in the members bucket, so the leader deletes it,
+     * revision-checked, to free the id.
+     */
+    private void removeStaleKey(MemberState m) {
+        try {
+            membersKv.delete(m.id, m.rev);
+            LOG.debugf("deleted the stale key of %s (incarnation %d, gone)", m.id, m.inc);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                refreshMember(m.id);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("deleting the stale key of %s: %s", m.id, e.toString());
         }
     }
 

@@ -169,6 +169,9 @@ public final class ChaosOperator extends GuardedComponent {
             }
             FaultInjector.Result result = injector.inject(step.event());
             record(step, result);
+            if (result.outcome() == Outcome.SKIPPED) {
+                schedule.skipped(step.event());
+            }
         } catch (RuntimeException e) {
             LOG.errorf(e, "chaos: step %d (%s) failed unexpectedly", step.number(), step.event().wire());
         } finally {

@@ -20,9 +20,16 @@ import java.util.Random;
  * would leave rare events out of short runs by chance). The delay before each fault is uniform
  * in [min, max].
  * <p>
+ * A fault that a safety rule held back ({@link #skipped}) goes back to the end of the bag, at
+ * most {@value #RETRIES_PER_ROUND} times per event and round: a node kill skipped while a replica
+ * catches up is tried again later in the round instead of waiting for the next round, which a
+ * short run may never reach. The limit keeps an event that can never be injected here (no
+ * leader with static assignment) from crowding out the others.
+ * <p>
  * Two generators come from the seed: one for the sequence of events and delays, one for the
  * choices made while injecting (which worker, how long a disconnect). The sequence therefore
- * depends on the seed and the weights alone, never on what the cluster looked like.
+ * depends on the seed, the weights and which steps were skipped, never on any other detail of
+ * the cluster.
  */
 public final class ChaosSchedule {
 
@@ -32,6 +39,7 @@ public final class ChaosSchedule {
 
     /** Mixed into the seed of the choices generator so it is not the sequence generator's twin. */
     private static final long CHOICES_SALT = 0x9E3779B97F4A7C15L;
+    static final int RETRIES_PER_ROUND = 2;
 
     private final long seed;
     private final Map<ChaosEvent, Integer> weights;
@@ -41,6 +49,7 @@ public final class ChaosSchedule {
     private final Random choices;
     private final List<ChaosEvent> round = new ArrayList<>();
     private final Deque<ChaosEvent> bag = new ArrayDeque<>();
+    private final Map<ChaosEvent, Integer> retried = new EnumMap<>(ChaosEvent.class);
     private long drawn;
 
     public ChaosSchedule(long seed, Map<ChaosEvent, Integer> weights, Duration min, Duration max) {
@@ -88,10 +97,18 @@ public final class ChaosSchedule {
             List<ChaosEvent> shuffled = new ArrayList<>(round);
             Collections.shuffle(shuffled, sequence);
             bag.addAll(shuffled);
+            retried.clear();
         }
         long span = maxMillis - minMillis;
         long delay = minMillis + (span == 0 ? 0 : Math.floorMod(sequence.nextLong(), span + 1));
         return Optional.of(new Step(++drawn, bag.poll(), Duration.ofMillis(delay)));
+    }
+
+    /** A safety rule held {@code event} back: put it at the end of the bag, unless it was retried enough this round. */
+    public synchronized void skipped(ChaosEvent event) {
+        if (retried.merge(event, 1, Integer::sum) <= RETRIES_PER_ROUND) {
+            bag.addLast(event);
+        }
     }
 
     /** A choice made while injecting: an index in [0, bound). */

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ public final class LocalLauncher {
 
     private static final Logger LOG = Logger.getLogger(LocalLauncher.class);
     private static final long RESTART_DELAY_MS = 1_000;
+    /** How long a node that is still catching up gets before its copies count as different. */
+    private static final Duration REPLICA_PATIENCE = Duration.ofSeconds(30);
 
     private final NatsoakConfig config;
     private final String java;
@@ -139,6 +142,9 @@ public final class LocalLauncher {
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
         config.verifier().reportFile().ifPresent(f -> out.println("report written to " + f));
+        // Once nothing writes any more, every node must hold the same copy of every stream.
+        topology.stopRoles();
+        out.println(ReplicaAgreement.check(topology.cluster(), REPLICA_PATIENCE).describe());
         return r.passed() ? 0 : 1;
     }
 

@@ -202,12 +202,17 @@ public final class LocalTopology implements AutoCloseable {
         return finalReport();
     }
 
-    /** Stops every process and NATS, and removes the work directory unless asked to keep it; keeps the report file. */
-    @Override
-    public void close() {
+    /** Stops every role process (workers too), leaving NATS running. */
+    public void stopRoles() {
         for (RoleProcess p : processes()) {
             p.terminate(STOP_GRACE_SECONDS);
         }
+    }
+
+    /** Stops every process and NATS, and removes the work directory unless asked to keep it; keeps the report file. */
+    @Override
+    public void close() {
+        stopRoles();
         if (cluster != null) {
             cluster.close();
         }

@@ -267,6 +267,13 @@ public final class NatsCluster implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
+    /** The node's HTTP monitoring address ({@code http://127.0.0.1:port}) while it runs; empty when it does not. */
+    public synchronized java.util.Optional<String> monitorUrl(int node) {
+        Node n = node(node);
+        return n.process != null && n.process.isAlive() && n.httpPort != 0
+                ? java.util.Optional.of("http://127.0.0.1:" + n.httpPort) : java.util.Optional.empty();
+    }
+
     /** PID of the node's current (or last) process, or -1 if the node was never started. */
     public synchronized long pid(int node) {
         Process p = node(node).process;

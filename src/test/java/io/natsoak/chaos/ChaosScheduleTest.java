@@ -82,6 +82,28 @@ class ChaosScheduleTest {
     }
 
     @Test
+    void aSkippedEventIsTriedAgainLaterInTheRoundButOnlyTwice() {
+        ChaosSchedule s = new ChaosSchedule(1234, weights(), MIN, MAX);
+        ChaosSchedule.Step first = s.next().orElseThrow();
+        s.skipped(first.event());
+        List<ChaosEvent> rest = draw(s, s.roundSize()).stream().map(ChaosSchedule.Step::event).toList();
+        assertThat(rest.get(rest.size() - 1)).as("retried at the end of the round").isEqualTo(first.event());
+
+        ChaosSchedule never = new ChaosSchedule(1234, weights(), MIN, MAX);
+        int retries = 0;
+        for (int i = 0; i < never.roundSize() + ChaosSchedule.RETRIES_PER_ROUND; i++) {
+            ChaosSchedule.Step step = never.next().orElseThrow();
+            if (step.event() == ChaosEvent.NATS_NODE_KILL) {
+                never.skipped(step.event()); // a cluster that is never healthy enough
+                retries++;
+            }
+        }
+        int weight = weights().get(ChaosEvent.NATS_NODE_KILL);
+        assertThat(retries).as("drawn %d time(s) by weight, then retried at most twice in the round", weight)
+                .isEqualTo(weight + ChaosSchedule.RETRIES_PER_ROUND);
+    }
+
+    @Test
     void delaysAreWithinTheIntervalAndStepsAreNumbered() {
         ChaosSchedule s = new ChaosSchedule(99, weights(), MIN, MAX);
         List<ChaosSchedule.Step> steps = draw(s, 500);

@@ -1,0 +1,135 @@
+package io.natsoak.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.natsoak.model.Json;
+
+/**
+ * Do the nodes of the local NATS cluster hold the same streams? Each node reports its own copy of
+ * every stream it holds ({@code /jsz?accounts=true&streams=true}); once the run is quiet, every
+ * copy of a stream must have the same number of messages and the same first and last sequence.
+ * <p>
+ * Why a soak test checks its broker: nats-server before 2.10.19 lets the replicas of a stream
+ * drift apart (a conditional write that one replica stores and another rejects, nats-server#5644),
+ * and natsoak's own partition manager once lost and double-owned partitions because of it. Replicas
+ * that disagree can lose or resurrect messages at the next failover, so the local run says so
+ * next to its verdict.
+ */
+public final class ReplicaAgreement {
+
+    /** One stream whose copies differ: each node's copy, as "messages m, first f, last l". */
+    public record Disagreement(String stream, Map<String, String> copies) {
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(stream).append(':');
+            copies.forEach((node, copy) -> sb.append(' ').append(node).append(" (").append(copy).append(')'));
+            return sb.toString();
+        }
+    }
+
+    /** The outcome: how many streams were compared, and those whose copies differ. */
+    public record Result(int streams, List<Disagreement> disagreements, String problem) {
+        public boolean agree() {
+            return problem == null && disagreements.isEmpty();
+        }
+
+        /** One line for the end of a local run. */
+        public String describe() {
+            if (problem != null) {
+                return "NATS replicas: not compared (" + problem + ")";
+            }
+            if (disagreements.isEmpty()) {
+                return "NATS replicas agree: " + streams + " streams, the same messages and sequences on every node";
+            }
+            return "NATS REPLICAS DISAGREE on " + disagreements.size() + " of " + streams
+                    + " streams (a nats-server fault: a failover may lose or resurrect messages): "
+                    + String.join("; ", disagreements.stream().map(Disagreement::toString).toList());
+        }
+    }
+
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final int HTTP_TIMEOUT_MS = 2000;
+
+    private ReplicaAgreement() {
+    }
+
+    /** Compares the running nodes' copies, again and again for up to {@code patience} while a node catches up. */
+    public static Result check(NatsCluster cluster, Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            Map<String, String> reports = new TreeMap<>();
+            for (int i = 0; i < cluster.size(); i++) {
+                int node = i;
+                cluster.monitorUrl(i).ifPresent(url -> reports.put("n" + node, url));
+            }
+            if (reports.size() < 2) {
+                return new Result(0, List.of(), "fewer than two nodes are running");
+            }
+            Result r;
+            try {
+                Map<String, String> bodies = new TreeMap<>();
+                for (Map.Entry<String, String> e : reports.entrySet()) {
+                    bodies.put(e.getKey(), get(e.getValue() + "/jsz?accounts=true&streams=true"));
+                }
+                r = compare(bodies);
+            } catch (IOException e) {
+                r = new Result(0, List.of(), "monitoring endpoint: " + e.getMessage());
+            }
+            if (r.agree() || System.nanoTime() - deadline >= 0) {
+                return r;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /** Compares the {@code /jsz} answers of several nodes (node name to JSON body). */
+    static Result compare(Map<String, String> jszByNode) throws IOException {
+        Map<String, Map<String, String>> copies = new TreeMap<>();
+        for (Map.Entry<String, String> e : jszByNode.entrySet()) {
+            JsonNode root = Json.MAPPER.readTree(e.getValue());
+            for (JsonNode account : root.path("account_details")) {
+                for (JsonNode stream : account.path("stream_detail")) {
+                    JsonNode state = stream.path("state");
+                    String copy = "messages " + state.path("messages").asLong() + ", first " + state.path("first_seq").asLong()
+                            + ", last " + state.path("last_seq").asLong();
+                    copies.computeIfAbsent(account.path("name").asText() + " > " + stream.path("name").asText(), k -> new TreeMap<>())
+                            .put(e.getKey(), copy);
+                }
+            }
+        }
+        List<Disagreement> differ = new ArrayList<>();
+        copies.forEach((stream, byNode) -> {
+            if (byNode.values().stream().distinct().count() > 1) {
+                differ.add(new Disagreement(stream, byNode));
+            }
+        });
+        return new Result(copies.size(), differ, null);
+    }
+
+    private static String get(String url) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        try {
+            c.setConnectTimeout(HTTP_TIMEOUT_MS);
+            c.setReadTimeout(HTTP_TIMEOUT_MS);
+            int code = c.getResponseCode();
+            if (code != 200) {
+                throw new IOException(url + " answered HTTP " + code);
+            }
+            try (InputStream in = c.getInputStream()) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        } finally {
+            c.disconnect();
+        }
+    }
+}
