@@ -46,12 +46,12 @@ import io.nats.client.KeyValueOptions;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.api.MessageInfo;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.KvWatch;
+import io.natsoak.nats.LeaderReads;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 
@@ -111,7 +111,6 @@ public final class PartitionManager extends GuardedComponent {
     private static final Logger LOG = Logger.getLogger(PartitionManager.class);
     static final String COMPONENT = "assign";
     private static final int WRONG_LAST_SEQUENCE = 10071;
-    private static final int NO_MESSAGE_FOUND = 10037;
     private static final int MAX_MEMBER_NUMBER = 100_000;
     private static final long TICK_MS = 100;
     /** Watches are the fast path; this poll is the safety net if one stalls. */
@@ -800,18 +799,17 @@ public final class PartitionManager extends GuardedComponent {
             byte[] value = encode(new Wire.Heartbeat(id, 0, nonce, 0, clock.millis(), instance));
             long send = System.nanoTime();
             try {
-                long rev = membersKv.create(id, value);
+                long rev = claimIfFree(membersKv, names.membersBucket(), id, value);
+                if (rev < 0) {
+                    continue;
+                }
                 Lease l = new Lease(id, rev, nonce, rev, send + leaseNanos);
                 writeFirstRecord(l);
                 return l;
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() != WRONG_LAST_SEQUENCE) {
-                    throw e;
-                }
             } catch (IOException e) {
-                // The create may have been stored although its reply was lost: adopt it if it is ours.
-                KeyValueEntry entry = membersKv.get(id);
-                if (entry != null && nonce.equals(heartbeat(entry).nonce())) {
+                // The write may have been stored although its reply was lost: adopt it if it is ours.
+                KeyValueEntry entry = LeaderReads.kvEntry(connection, names.membersBucket(), id).orElse(null);
+                if (entry != null && entry.getOperation() == KeyValueOperation.PUT && nonce.equals(heartbeat(entry).nonce())) {
                     Lease l = new Lease(id, entry.getRevision(), nonce, entry.getRevision(), send + leaseNanos);
                     writeFirstRecord(l);
                     return l;
@@ -822,11 +820,38 @@ public final class PartitionManager extends GuardedComponent {
         throw new IllegalStateException("no free member id below " + MAX_MEMBER_NUMBER);
     }
 
+    /**
+     * Writes {@code value} to {@code key} only if the key is free (never written, or deleted) and
+     * returns the new revision, or -1 when it is taken. Why not {@code KeyValue.create}: its first
+     * attempt expects "no entry", a condition nats-server 2.9 does not check on the leader before
+     * replicating (nats-server#5644). On a taken or deleted key that write is replicated, fails on
+     * every replica and moves the stream's count of failed writes, and that count is what drifts
+     * between replicas around a node restart (nats-server#4365), after which they number entries
+     * differently. Reading the key from the stream leader first and expecting the deletion
+     * marker's revision lets the leader refuse a lost race before replicating anything.
+     */
+    private long claimIfFree(KeyValue kv, String bucket, String key, byte[] value)
+            throws IOException, JetStreamApiException, InterruptedException {
+        Optional<KeyValueEntry> last = LeaderReads.kvEntry(connection, bucket, key);
+        if (last.isPresent() && last.get().getOperation() == KeyValueOperation.PUT) {
+            return -1;
+        }
+        try {
+            return kv.update(key, value, last.map(KeyValueEntry::getRevision).orElse(0L));
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return -1;
+            }
+            throw e;
+        }
+    }
+
     /** The new incarnation's first release record: it holds nothing as of version 0. */
-    private void writeFirstRecord(Lease l) throws IOException, JetStreamApiException {
+    private void writeFirstRecord(Lease l) throws IOException, JetStreamApiException, InterruptedException {
         byte[] value = encode(new Wire.Release(l.inc, 0, new int[0], false, null, clock.millis(), List.of()));
         for (int attempt = 0; ; attempt++) {
-            KeyValueEntry existing = releasesKv.get(l.id);
+            // from the leader: a stale "no record" would replicate a write doomed to fail (claimIfFree says why)
+            KeyValueEntry existing = LeaderReads.kvEntry(connection, names.releasesBucket(), l.id).orElse(null);
             try {
                 ownRecordRevision = releasesKv.update(l.id, value, existing == null ? 0 : existing.getRevision());
                 return;
@@ -1011,16 +1036,20 @@ public final class PartitionManager extends GuardedComponent {
 
     private void tryElect(Lease l) throws InterruptedException {
         try {
-            KeyValueEntry entry = leaderKv.get(AssignNames.LEADER_KEY);
-            if (entry != null) {
-                leaderMember = claim(entry).member();
+            Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.leaderBucket(), AssignNames.LEADER_KEY);
+            if (entry.isPresent() && entry.get().getOperation() == KeyValueOperation.PUT) {
+                leaderMember = claim(entry.get()).member();
                 if (!evictSilentLeader(l, leaderMember)) {
                     return;
                 }
             }
             String nonce = UUID.randomUUID().toString();
             long send = System.nanoTime();
-            long rev = leaderKv.create(AssignNames.LEADER_KEY, encode(new Wire.LeaderClaim(l.id, nonce, clock.millis())));
+            long rev = claimIfFree(leaderKv, names.leaderBucket(), AssignNames.LEADER_KEY,
+                    encode(new Wire.LeaderClaim(l.id, nonce, clock.millis())));
+            if (rev < 0) {
+                return;
+            }
             LeaderLease ll = new LeaderLease(l.id, nonce, rev, send + leaseNanos);
             leaderLease = ll;
             leaderMember = l.id;
@@ -1676,18 +1705,9 @@ public final class PartitionManager extends GuardedComponent {
             } else if (m != null && !m.present && m.rev > r.inc()) {
                 markGone(r, AssignMetricNames.KIND_EMERGENCY, m.inc == r.inc() && m.lastBeatMs > 0 ? m.lastBeatMs : m.createdMs, "deleted");
             } else if (m == null || (!m.present && m.rev < r.inc())) {
-                // No entry at all (never written here, or purged by hand): a delete expecting "no entry"
-                // succeeds only if that is still true.
-                try {
-                    membersKv.delete(r.id(), 0);
-                    markGone(r, AssignMetricNames.KIND_EMERGENCY, clock.millis() - settings.heartbeatTtl().toMillis(), "expired");
-                } catch (JetStreamApiException e) {
-                    if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
-                        refreshMember(r.id());
-                    }
-                } catch (IOException | RuntimeException e) {
-                    LOG.debugf("fencing expired member %s: %s", r.id(), e.toString());
-                }
+                // The view has not caught up with this key, or it has no entry at all (purged by hand):
+                // ask the stream leader (refreshMember fences a key that really has no entry).
+                refreshMember(r.id());
             }
         }
     }
@@ -1737,14 +1757,15 @@ public final class PartitionManager extends GuardedComponent {
      */
     private void refreshMember(String id) {
         try {
-            MessageInfo mi = connection.jetStreamManagement().getLastMessage(
-                    AssignNames.stream(names.membersBucket()), AssignNames.subject(names.membersBucket(), id));
-            onMemberEntry(new KeyValueEntry(mi));
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
+            Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.membersBucket(), id);
+            if (entry.isPresent()) {
+                onMemberEntry(entry.get());
+            } else {
                 fenceExpired(id);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
             LOG.debugf("reading member %s: %s", id, e.toString());
         }
     }
@@ -1775,6 +1796,21 @@ public final class PartitionManager extends GuardedComponent {
     /** Marks an incarnation gone in its release record (unless a newer incarnation or a "gone" is already there). */
     private boolean writeGone(Wire.MemberRef r, String reason) {
         Wire.Release rel = releaseView.get(r.id());
+        if (rel == null && !releaseRevisions.containsKey(r.id())) {
+            // Expecting "no record" is not checked before replicating (claimIfFree says why): ask the leader first.
+            try {
+                Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.releasesBucket(), r.id());
+                if (entry.isPresent()) {
+                    onReleaseEntry(entry.get());
+                    return false; // decided again on the next tick, with the record in view
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                return false;
+            }
+        }
         if (rel != null && (rel.inc() > r.inc() || (rel.inc() == r.inc() && rel.gone()))) {
             return true;
         }

@@ -22,12 +22,19 @@ class ReplicaAgreementTest {
                 """.formatted(stream, messages, first, last);
     }
 
+    /** Each node's /jsz answer about the members bucket: {messages, first, last} per node n0, n1, ... */
+    private static ReplicaAgreement.Result members(long[]... copies) throws Exception {
+        Map<String, String> bodies = new java.util.TreeMap<>();
+        for (int i = 0; i < copies.length; i++) {
+            bodies.put("n" + i, jsz("KV_natsoak_soak_members", copies[i][0], copies[i][1], copies[i][2]));
+        }
+        return ReplicaAgreement.compare(bodies);
+    }
+
     @Test
     void copiesWithTheSameMessagesAndSequencesAgree() throws Exception {
-        ReplicaAgreement.Result r = ReplicaAgreement.compare(Map.of(
-                "n0", jsz("KV_natsoak_soak_members", 3, 895, 897),
-                "n1", jsz("KV_natsoak_soak_members", 3, 895, 897),
-                "n2", jsz("KV_natsoak_soak_members", 3, 895, 897)));
+        long[] same = {3, 895, 897};
+        ReplicaAgreement.Result r = members(same, same, same);
         assertThat(r.agree()).isTrue();
         assertThat(r.streams()).isEqualTo(2);
         assertThat(r.describe()).startsWith("NATS replicas agree: 2 streams");
@@ -35,10 +42,7 @@ class ReplicaAgreementTest {
 
     @Test
     void aCopyNumberedDifferentlyIsReportedWithEveryNodesCopy() throws Exception {
-        ReplicaAgreement.Result r = ReplicaAgreement.compare(Map.of(
-                "n0", jsz("KV_natsoak_soak_members", 0, 902, 901),
-                "n1", jsz("KV_natsoak_soak_members", 0, 898, 897),
-                "n2", jsz("KV_natsoak_soak_members", 0, 902, 901)));
+        ReplicaAgreement.Result r = members(new long[] {0, 902, 901}, new long[] {0, 898, 897}, new long[] {0, 902, 901});
         assertThat(r.agree()).isFalse();
         assertThat(r.disagreements()).extracting(ReplicaAgreement.Disagreement::stream).containsExactly("$G > KV_natsoak_soak_members");
         assertThat(r.describe()).startsWith("NATS REPLICAS DISAGREE on 1 of 2 streams")
