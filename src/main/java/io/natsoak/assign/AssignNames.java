@@ -17,12 +17,12 @@ public record AssignNames(String runId) {
         }
     }
 
-    /** One key per live member ({@code worker-<n>}), renewed by its heartbeat; bucket TTL = heartbeat TTL. */
+    /** One key per live member ({@code worker-<n>}), renewed by its heartbeat; no TTL (see {@link Buckets}). */
     public String membersBucket() {
         return "natsoak_" + runId + "_members";
     }
 
-    /** The leader's claim, renewed with revision-checked updates; bucket TTL = heartbeat TTL. */
+    /** The leader's claim, renewed with revision-checked updates; no TTL (see {@link Buckets}). */
     public String leaderBucket() {
         return "natsoak_" + runId + "_leader";
     }
