@@ -799,11 +799,12 @@ public final class PartitionManager extends GuardedComponent {
             byte[] value = encode(new Wire.Heartbeat(id, 0, nonce, 0, clock.millis(), instance));
             long send = System.nanoTime();
             try {
-                long rev = claimIfFree(membersKv, names.membersBucket(), id, value);
-                if (rev < 0) {
+                Optional<Claim> claim = claimIfFree(membersKv, names.membersBucket(), id, value);
+                if (claim.isEmpty()) {
                     continue;
                 }
-                Lease l = new Lease(id, rev, nonce, rev, send + leaseNanos);
+                long rev = claim.get().revision();
+                Lease l = new Lease(id, rev, nonce, rev, claim.get().sentNanos() + leaseNanos);
                 writeFirstRecord(l);
                 return l;
             } catch (IOException e) {
@@ -828,22 +829,29 @@ public final class PartitionManager extends GuardedComponent {
      * every replica and moves the stream's count of failed writes, and that count is what drifts
      * between replicas around a node restart (nats-server#4365), after which they number entries
      * differently. Reading the key from the stream leader first and expecting the deletion
-     * marker's revision lets the leader refuse a lost race before replicating anything.
+     * marker's revision lets the leader refuse a lost race before replicating anything. The
+     * send time is taken after the read, so a slow read (a stream electing its leader) does not
+     * eat into the lease that starts with the write.
      */
-    private long claimIfFree(KeyValue kv, String bucket, String key, byte[] value)
+    private Optional<Claim> claimIfFree(KeyValue kv, String bucket, String key, byte[] value)
             throws IOException, JetStreamApiException, InterruptedException {
         Optional<KeyValueEntry> last = LeaderReads.kvEntry(connection, bucket, key);
         if (last.isPresent() && last.get().getOperation() == KeyValueOperation.PUT) {
-            return -1;
+            return Optional.empty();
         }
+        long send = System.nanoTime();
         try {
-            return kv.update(key, value, last.map(KeyValueEntry::getRevision).orElse(0L));
+            return Optional.of(new Claim(kv.update(key, value, last.map(KeyValueEntry::getRevision).orElse(0L)), send));
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
-                return -1;
+                return Optional.empty();
             }
             throw e;
         }
+    }
+
+    /** A key claimed by {@link #claimIfFree}: its revision, and when the write was sent (the lease counts from then). */
+    private record Claim(long revision, long sentNanos) {
     }
 
     /** The new incarnation's first release record: it holds nothing as of version 0. */
@@ -1044,13 +1052,12 @@ public final class PartitionManager extends GuardedComponent {
                 }
             }
             String nonce = UUID.randomUUID().toString();
-            long send = System.nanoTime();
-            long rev = claimIfFree(leaderKv, names.leaderBucket(), AssignNames.LEADER_KEY,
+            Optional<Claim> won = claimIfFree(leaderKv, names.leaderBucket(), AssignNames.LEADER_KEY,
                     encode(new Wire.LeaderClaim(l.id, nonce, clock.millis())));
-            if (rev < 0) {
+            if (won.isEmpty()) {
                 return;
             }
-            LeaderLease ll = new LeaderLease(l.id, nonce, rev, send + leaseNanos);
+            LeaderLease ll = new LeaderLease(l.id, nonce, won.get().revision(), won.get().sentNanos() + leaseNanos);
             leaderLease = ll;
             leaderMember = l.id;
             post(() -> onBecameLeader(ll));

@@ -314,6 +314,12 @@ class PartitionManagerIT {
                     .mapToDouble(m -> m.registry.get(AssignMetricNames.FENCED).counter().count()).sum();
             report("NATS server %s (members bucket leader) killed: steady again after %d ms; members fenced: %.0f of 3",
                     leaderNode, steadyMs, fenced);
+            // Nothing expires in the members bucket: a member that fenced itself during the election and
+            // could not delete its key left a stale one, which the leader must delete, or ids would pile
+            // up over a long soak.
+            io.nats.client.KeyValue keys = a.connection.keyValue(new AssignNames(run).membersBucket());
+            await().atMost(TTL.plus(GRACE).plusSeconds(10)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(keys.keys()).as("member keys after the outage").hasSize(3));
         } finally {
             nats.cluster().restart(node);
         }
