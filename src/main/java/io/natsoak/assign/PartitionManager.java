@@ -1043,6 +1043,9 @@ public final class PartitionManager extends GuardedComponent {
     // Leader election
 
     private void tryElect(Lease l) throws InterruptedException {
+        if (leaderKeyRevision != 0 && System.nanoTime() - leaderKeySeenNanos < settings.heartbeatTtl().toNanos()) {
+            return; // the watch shows a leader that renewed recently: no read needed on every beat
+        }
         try {
             Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.leaderBucket(), AssignNames.LEADER_KEY);
             if (entry.isPresent() && entry.get().getOperation() == KeyValueOperation.PUT) {
@@ -1178,10 +1181,6 @@ public final class PartitionManager extends GuardedComponent {
         if (entry.getOperation() == KeyValueOperation.PUT) {
             leaderKeySeenNanos = System.nanoTime();
             leaderKeyRevision = entry.getRevision();
-        } else {
-            leaderKeyRevision = 0;
-        }
-        if (entry.getOperation() == KeyValueOperation.PUT) {
             try {
                 leaderMember = claim(entry).member();
             } catch (MalformedMessageException e) {
@@ -1189,6 +1188,7 @@ public final class PartitionManager extends GuardedComponent {
             }
             return;
         }
+        leaderKeyRevision = 0;
         leaderMember = null;
         ScheduledExecutorService b = beat;
         if (b != null) {

@@ -267,11 +267,24 @@ public final class NatsCluster implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
-    /** The node's HTTP monitoring address ({@code http://127.0.0.1:port}) while it runs; empty when it does not. */
-    public synchronized java.util.Optional<String> monitorUrl(int node) {
-        Node n = node(node);
-        return n.process != null && n.process.isAlive() && n.httpPort != 0
-                ? java.util.Optional.of("http://127.0.0.1:" + n.httpPort) : java.util.Optional.empty();
+    /**
+     * The body of a GET on the node's HTTP monitoring endpoint ({@code path} such as {@code /jsz}),
+     * or empty when the node is not running; an answer other than 200 is an IOException.
+     */
+    public Optional<String> monitor(int node, String path) throws IOException {
+        String url;
+        synchronized (this) {
+            Node n = node(node);
+            if (n.process == null || !n.process.isAlive() || n.httpPort == 0) {
+                return Optional.empty();
+            }
+            url = "http://127.0.0.1:" + n.httpPort + path;
+        }
+        HttpAnswer answer = httpGet(url);
+        if (answer.code() != 200) {
+            throw new IOException(url + " answered HTTP " + answer.code());
+        }
+        return Optional.of(answer.body());
     }
 
     /** PID of the node's current (or last) process, or -1 if the node was never started. */
@@ -478,7 +491,7 @@ public final class NatsCluster implements AutoCloseable {
         while (true) {
             checkAlive(n);
             try {
-                int code = httpStatus(url);
+                int code = httpGet(url).code();
                 if (code == 200) {
                     return;
                 }
@@ -531,7 +544,10 @@ public final class NatsCluster implements AutoCloseable {
         }
     }
 
-    private static int httpStatus(String url) throws IOException {
+    private record HttpAnswer(int code, String body) {
+    }
+
+    private static HttpAnswer httpGet(String url) throws IOException {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
         try {
             c.setConnectTimeout((int) PROBE_TIMEOUT.toMillis());
@@ -540,12 +556,12 @@ public final class NatsCluster implements AutoCloseable {
             c.setRequestProperty("Connection", "close");
             int code = c.getResponseCode();
             InputStream body = code >= 400 ? c.getErrorStream() : c.getInputStream();
-            if (body != null) {
-                try (body) {
-                    body.readAllBytes();
-                }
+            if (body == null) {
+                return new HttpAnswer(code, "");
             }
-            return code;
+            try (body) {
+                return new HttpAnswer(code, new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            }
         } finally {
             c.disconnect();
         }

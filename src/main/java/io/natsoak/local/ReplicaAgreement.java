@@ -1,9 +1,6 @@
 package io.natsoak.local;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +55,7 @@ public final class ReplicaAgreement {
     }
 
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final int HTTP_TIMEOUT_MS = 2000;
+    private static final String JSZ = "/jsz?accounts=true&streams=true";
 
     private ReplicaAgreement() {
     }
@@ -67,21 +64,14 @@ public final class ReplicaAgreement {
     public static Result check(NatsCluster cluster, Duration patience) throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
-            Map<String, String> reports = new TreeMap<>();
-            for (int i = 0; i < cluster.size(); i++) {
-                int node = i;
-                cluster.monitorUrl(i).ifPresent(url -> reports.put("n" + node, url));
-            }
-            if (reports.size() < 2) {
-                return new Result(0, List.of(), "fewer than two nodes are running");
-            }
             Result r;
             try {
                 Map<String, String> bodies = new TreeMap<>();
-                for (Map.Entry<String, String> e : reports.entrySet()) {
-                    bodies.put(e.getKey(), get(e.getValue() + "/jsz?accounts=true&streams=true"));
+                for (int i = 0; i < cluster.size(); i++) {
+                    String node = "n" + i;
+                    cluster.monitor(i, JSZ).ifPresent(body -> bodies.put(node, body));
                 }
-                r = compare(bodies);
+                r = bodies.size() < 2 ? new Result(0, List.of(), "fewer than two nodes are running") : compare(bodies);
             } catch (IOException e) {
                 r = new Result(0, List.of(), "monitoring endpoint: " + e.getMessage());
             }
@@ -114,22 +104,5 @@ public final class ReplicaAgreement {
             }
         });
         return new Result(copies.size(), differ, null);
-    }
-
-    private static String get(String url) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        try {
-            c.setConnectTimeout(HTTP_TIMEOUT_MS);
-            c.setReadTimeout(HTTP_TIMEOUT_MS);
-            int code = c.getResponseCode();
-            if (code != 200) {
-                throw new IOException(url + " answered HTTP " + code);
-            }
-            try (InputStream in = c.getInputStream()) {
-                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            }
-        } finally {
-            c.disconnect();
-        }
     }
 }

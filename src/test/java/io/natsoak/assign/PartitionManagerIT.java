@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
+import io.nats.client.KeyValue;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.natsoak.lifecycle.Component;
@@ -126,10 +129,10 @@ class PartitionManagerIT {
         AssignNames names = new AssignNames(run);
         Set<String> written = ConcurrentHashMap.newKeySet();
         List<String> blind = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicInteger noEntryWrites = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger noEntryWrites = new AtomicInteger();
         try (Connection spy = Nats.connect(new Options.Builder().servers(nats.urls().toArray(String[]::new))
                 .connectionName("it-spy").errorListener(new ErrorListener() { }).build())) {
-            io.nats.client.Dispatcher d = spy.createDispatcher(m -> {
+            Dispatcher d = spy.createDispatcher(m -> {
                 String expected = m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Expected-Last-Subject-Sequence");
                 if ("0".equals(expected)) {
                     noEntryWrites.incrementAndGet();
@@ -317,7 +320,7 @@ class PartitionManagerIT {
             // Nothing expires in the members bucket: a member that fenced itself during the election and
             // could not delete its key left a stale one, which the leader must delete, or ids would pile
             // up over a long soak.
-            io.nats.client.KeyValue keys = a.connection.keyValue(new AssignNames(run).membersBucket());
+            KeyValue keys = a.connection.keyValue(new AssignNames(run).membersBucket());
             await().atMost(TTL.plus(GRACE).plusSeconds(10)).ignoreExceptions().untilAsserted(() ->
                     assertThat(keys.keys()).as("member keys after the outage").hasSize(3));
         } finally {
