@@ -100,6 +100,7 @@ public final class WorkerService extends GuardedComponent {
     private volatile PartitionManager manager;
     private OwnedExecutor.Scheduler handoff;
     private final ConcurrentHashMap<Integer, PartitionState> active = new ConcurrentHashMap<>();
+    private final Ownership ownership = new Ownership();
     private final DelayQueue<PendingMessage> queue = new DelayQueue<>();
     private Thread flusher;
     private OwnedExecutor.Scheduler committer;
@@ -131,6 +132,11 @@ public final class WorkerService extends GuardedComponent {
         return new TreeSet<>(active.keySet());
     }
 
+    /** The callbacks this worker gives its partition manager; tests call them to replay a late one. */
+    PartitionManager.Listener ownership() {
+        return ownership;
+    }
+
     /** The partition manager, while running with a managed strategy. */
     public PartitionManager manager() {
         return manager;
@@ -156,7 +162,7 @@ public final class WorkerService extends GuardedComponent {
         committer.executor().scheduleWithFixedDelay(this::commitAdvanced, interval, interval, TimeUnit.MILLISECONDS);
         if (config.worker().assignment().managed()) {
             PartitionManager m = new PartitionManager(connection, config.runId(), config.nats().replicas(), WorkerAssignment.settings(config),
-                    WorkerAssignment.strategy(config), new Ownership(), clock, registry);
+                    WorkerAssignment.strategy(config), ownership, clock, registry);
             PartitionWeights weights = new PartitionWeights(config.partitions());
             m.updateWeights(IntStream.range(0, weights.count()).mapToDouble(weights::weight).toArray());
             manager = m;
@@ -226,6 +232,10 @@ public final class WorkerService extends GuardedComponent {
             return;
         }
         PartitionState state = Retry.within(Provisioner.START_PATIENCE, "claiming partition " + p, () -> claim(p));
+        if (state == null) {
+            LOG.infof("worker %s: partition %d was no longer ours when its claim ran (fenced or moved meanwhile); not started", instance, p);
+            return;
+        }
         active.put(p, state);
         Retry.within(Provisioner.START_PATIENCE, "consuming partition " + p, () -> consume(state));
     }
@@ -260,21 +270,46 @@ public final class WorkerService extends GuardedComponent {
         }
     }
 
-    /** Reads the partition's committed position and records this worker as its running owner. */
+    /**
+     * True while the partition manager still gives us this partition (always, with the static
+     * strategy). A grant waits on the handoff thread behind earlier work, and its claim retries
+     * through a NATS outage; the lease can lapse meanwhile and the partition go to another member.
+     */
+    private boolean stillGranted(int p) {
+        if (!config.worker().assignment().managed()) {
+            return true;
+        }
+        PartitionManager m = manager;
+        return m != null && m.owns(p);
+    }
+
+    /**
+     * Reads the partition's committed position and records this worker as its running owner; null
+     * if the partition is no longer ours. The position write is a plain put, so it is made only
+     * while the lease still holds: a member whose claim outlived its lease (a grant queued before a
+     * fence and retried through the outage that caused it) overwrote the new owner's record, and
+     * the new owner's next commit failed its revision check and gave the partition up.
+     */
     private PartitionState claim(int p) throws Exception {
         byte[] stored = readPositionFromLeader(p);
-        long start = 0;
+        Position previous = stored == null || stored.length == 0 ? null : Position.decode(stored);
+        long start = previous == null ? 0 : previous.streamSequence();
         long replayUntil = 0;
-        if (stored != null && stored.length > 0) {
-            Position pos = Position.decode(stored);
-            start = pos.streamSequence();
-            if (!pos.clean()) {
-                replayUntil = lastStreamSequence(p);
-                LOG.infof("partition %d: previous owner %s stopped without committing; replaying after %d up to %d as possible redeliveries",
-                        p, pos.owner(), start, replayUntil);
-            }
+        if (previous != null && !previous.clean()) {
+            replayUntil = Math.max(previous.replayUntil(), lastStreamSequence(p));
+        } else if (previous != null) {
+            // Handed over cleanly in the middle of a replay it had inherited: the rest of that
+            // replay may still have been processed by the owner before it.
+            replayUntil = previous.replayUntil();
         }
-        long revision = positions.put(Names.positionKey(p), new Position(start, false, incarnation).encode());
+        if (!stillGranted(p)) {
+            return null;
+        }
+        long revision = positions.put(Names.positionKey(p), new Position(start, false, replayUntil, incarnation).encode());
+        if (replayUntil > start) {
+            LOG.infof("partition %d: previous owner %s %s; replaying after %d up to %d as possible redeliveries", p, previous.owner(),
+                    previous.clean() ? "handed over inside a replay" : "stopped without committing", start, replayUntil);
+        }
         return new PartitionState(p, start, replayUntil, revision);
     }
 
@@ -476,7 +511,7 @@ public final class WorkerService extends GuardedComponent {
         synchronized (state) {
             long position = Math.max(state.processed, state.committed);
             try {
-                state.revision = positions.update(Names.positionKey(state.partition), new Position(position, clean, incarnation).encode(),
+                state.revision = positions.update(Names.positionKey(state.partition), new Position(position, clean, state.replayUntil, incarnation).encode(),
                         state.revision);
                 state.committed = position;
             } catch (JetStreamApiException e) {
