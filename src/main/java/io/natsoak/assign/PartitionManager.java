@@ -160,8 +160,9 @@ public final class PartitionManager extends GuardedComponent {
     private volatile Lease lease;
     private volatile LeaderLease leaderLease;
     /** Revision of this member's last acknowledged renewal (heartbeat thread) and the last one its own watch echoed (loop). */
-    private volatile long lastAckedRevision;
-    private long echoedRevision;
+    /** This member's last acknowledged renewal, by its heartbeat sequence (revisions are numbered per replica). */
+    private volatile long lastAckedBeat;
+    private long echoedBeat;
     private long stallSinceNanos;
     private long stallTarget;
     private volatile long pausedUntilNanos;
@@ -169,6 +170,8 @@ public final class PartitionManager extends GuardedComponent {
     /** The leader key's newest revision this member has seen (0 once deleted), and when it first saw it. */
     private volatile long leaderKeyRevision;
     private volatile long leaderKeySeenNanos;
+    /** The leader claim the watch showed last; a silent leader's key is deleted only if the stream leader still holds it. */
+    private volatile byte[] leaderKeyValue;
     private long leaderKeyNewest;
 
     // Shared snapshots for owns() and friends.
@@ -527,10 +530,11 @@ public final class PartitionManager extends GuardedComponent {
         leaderLease = null;
         leaderMember = null;
         leaderKeyRevision = 0;
+        leaderKeyValue = null;
         leaderKeyNewest = 0;
         pausedUntilNanos = System.nanoTime();
-        lastAckedRevision = 0;
-        echoedRevision = 0;
+        lastAckedBeat = 0;
+        echoedBeat = 0;
         stallSinceNanos = 0;
         heldView = Set.of();
         memberView.clear();
@@ -664,12 +668,12 @@ public final class PartitionManager extends GuardedComponent {
      * watch is recreated (views only move forward, so replayed entries are harmless).
      */
     private void watchdog(long now) {
-        long acked = lastAckedRevision;
-        if (lease == null || acked <= echoedRevision) {
+        long acked = lastAckedBeat;
+        if (lease == null || acked <= echoedBeat) {
             stallSinceNanos = 0;
             return;
         }
-        if (stallSinceNanos == 0 || echoedRevision >= stallTarget) {
+        if (stallSinceNanos == 0 || echoedBeat >= stallTarget) {
             stallSinceNanos = now;
             stallTarget = acked;
             return;
@@ -678,7 +682,7 @@ public final class PartitionManager extends GuardedComponent {
         if (now - stallSinceNanos < limit) {
             return;
         }
-        LOG.infof("%s: KV watches stalled (renewal revision %d not seen for %d ms); recreating them",
+        LOG.infof("%s: KV watches stalled (renewal %d not seen for %d ms); recreating them",
                 memberId().orElse(instance), stallTarget, (now - stallSinceNanos) / 1_000_000);
         closeWatches();
         try {
@@ -805,13 +809,21 @@ public final class PartitionManager extends GuardedComponent {
                 }
                 long rev = claim.get().revision();
                 Lease l = new Lease(id, rev, nonce, rev, claim.get().sentNanos() + leaseNanos);
+                stampIncarnation(l);
                 writeFirstRecord(l);
                 return l;
             } catch (IOException e) {
                 // The write may have been stored although its reply was lost: adopt it if it is ours.
                 KeyValueEntry entry = LeaderReads.kvEntry(connection, names.membersBucket(), id).orElse(null);
-                if (entry != null && entry.getOperation() == KeyValueOperation.PUT && nonce.equals(heartbeat(entry).nonce())) {
-                    Lease l = new Lease(id, entry.getRevision(), nonce, entry.getRevision(), send + leaseNanos);
+                Wire.Heartbeat stored = entry == null || entry.getOperation() != KeyValueOperation.PUT ? null : heartbeat(entry);
+                if (stored != null && nonce.equals(stored.nonce())) {
+                    // Either the joining write (no incarnation yet: it is this revision) or its stamp.
+                    long inc = stored.inc() > 0 ? stored.inc() : entry.getRevision();
+                    Lease l = new Lease(id, inc, nonce, entry.getRevision(), send + leaseNanos);
+                    l.seq = stored.seq();
+                    if (stored.inc() == 0) {
+                        stampIncarnation(l);
+                    }
                     writeFirstRecord(l);
                     return l;
                 }
@@ -852,6 +864,17 @@ public final class PartitionManager extends GuardedComponent {
 
     /** A key claimed by {@link #claimIfFree}: its revision, and when the write was sent (the lease counts from then). */
     private record Claim(long revision, long sentNanos) {
+    }
+
+    /**
+     * The joining write cannot carry its incarnation (its revision, known only from the reply), so
+     * the new member writes it at once, before its first release record: from then on every view
+     * learns the incarnation from the value (see {@link #applyMemberEntry}), and an incarnation that
+     * any record names is already stamped on its key. The lease still counts from the join.
+     */
+    private void stampIncarnation(Lease l) throws IOException, JetStreamApiException {
+        byte[] value = encode(new Wire.Heartbeat(l.id, l.inc, l.nonce, ++l.seq, clock.millis(), instance));
+        l.rev = membersKv.update(l.id, value, l.rev);
     }
 
     /** The new incarnation's first release record: it holds nothing as of version 0. */
@@ -916,7 +939,7 @@ public final class PartitionManager extends GuardedComponent {
             }
             l.rev = rev;
             l.deadline = send + leaseNanos;
-            lastAckedRevision = rev;
+            lastAckedBeat = l.seq;
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
                 adoptOrLapse(l);
@@ -929,10 +952,11 @@ public final class PartitionManager extends GuardedComponent {
     }
 
     /** The revision moved under us: either our own renewal whose reply was lost (adopt it), or we were evicted. */
-    private void adoptOrLapse(Lease l) {
+    private void adoptOrLapse(Lease l) throws InterruptedException {
         try {
-            KeyValueEntry entry = membersKv.get(l.id);
-            if (entry != null && l.nonce.equals(heartbeat(entry).nonce())) {
+            // From the stream leader: the revision is for the next update, which the leader checks.
+            KeyValueEntry entry = LeaderReads.kvEntry(connection, names.membersBucket(), l.id).orElse(null);
+            if (entry != null && entry.getOperation() == KeyValueOperation.PUT && l.nonce.equals(heartbeat(entry).nonce())) {
                 l.rev = entry.getRevision(); // the deadline is not extended by a renewal whose send time is unknown
                 return;
             }
@@ -1050,7 +1074,7 @@ public final class PartitionManager extends GuardedComponent {
             Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.leaderBucket(), AssignNames.LEADER_KEY);
             if (entry.isPresent() && entry.get().getOperation() == KeyValueOperation.PUT) {
                 leaderMember = claim(entry.get()).member();
-                if (!evictSilentLeader(l, leaderMember)) {
+                if (!evictSilentLeader(l, leaderMember, entry.get())) {
                     return;
                 }
             }
@@ -1077,15 +1101,22 @@ public final class PartitionManager extends GuardedComponent {
      * The leader bucket has no TTL (see {@link Buckets}), so a crashed leader's key stays until a
      * follower deletes it. A follower does so once the key's revision has not changed for T since
      * it first saw that revision: the holder sent its last acknowledged renewal no later than
-     * that, so its leader lease (T - M after sending) is over. The delete expects that revision,
-     * so it fails if the leader renewed in the meantime.
+     * that, so its leader lease (T - M after sending) is over. The delete expects the stream
+     * leader's revision of that same claim (compared by value, not by the watch's revision, which
+     * a drifted replica numbers differently), so it fails if the leader renewed in the meantime.
      */
-    private boolean evictSilentLeader(Lease l, String holder) {
-        long rev = leaderKeyRevision;
+    private boolean evictSilentLeader(Lease l, String holder, KeyValueEntry onLeader) {
+        byte[] seen = leaderKeyValue;
         long silentNanos = System.nanoTime() - leaderKeySeenNanos;
-        if (rev == 0 || silentNanos < settings.heartbeatTtl().toNanos()) {
+        if (leaderKeyRevision == 0 || seen == null || silentNanos < settings.heartbeatTtl().toNanos()) {
             return false;
         }
+        // The same claim as the watch showed, compared by value: the watch's replica may number
+        // entries differently from the stream leader, whose revision the delete must expect.
+        if (!Arrays.equals(seen, onLeader.getValue())) {
+            return false;
+        }
+        long rev = onLeader.getRevision();
         try {
             leaderKv.delete(AssignNames.LEADER_KEY, rev);
             LOG.infof("%s: the leader key (%s, revision %d) was not renewed for %d ms; deleted it to elect a new leader",
@@ -1181,6 +1212,7 @@ public final class PartitionManager extends GuardedComponent {
         if (entry.getOperation() == KeyValueOperation.PUT) {
             leaderKeySeenNanos = System.nanoTime();
             leaderKeyRevision = entry.getRevision();
+            leaderKeyValue = entry.getValue();
             try {
                 leaderMember = claim(entry).member();
             } catch (MalformedMessageException e) {
@@ -1189,6 +1221,7 @@ public final class PartitionManager extends GuardedComponent {
             return;
         }
         leaderKeyRevision = 0;
+        leaderKeyValue = null;
         leaderMember = null;
         ScheduledExecutorService b = beat;
         if (b != null) {
@@ -1214,8 +1247,12 @@ public final class PartitionManager extends GuardedComponent {
 
     private static final class MemberState {
         final String id;
+        /** Revision of the last entry applied from the watch: that replica's numbering, only for ordering its entries. */
         long rev;
+        /** The incarnation its heartbeats carry; 0 until its first renewal (the joining write carries none). */
         long inc;
+        /** The last heartbeat seen (the value), to recognise the same entry on the stream leader. */
+        byte[] value;
         boolean present;
         long firstSeenNanos;
         long createdMs;
@@ -1226,32 +1263,48 @@ public final class PartitionManager extends GuardedComponent {
         }
     }
 
+    /** An entry from the members watch: applied in that watch's order. */
     private void onMemberEntry(KeyValueEntry entry) {
         MemberState m = memberView.computeIfAbsent(entry.getKey(), MemberState::new);
-        Lease self = lease;
-        if (self != null && self.id.equals(entry.getKey())) {
-            echoedRevision = Math.max(echoedRevision, entry.getRevision());
-        }
         if (entry.getRevision() <= m.rev) {
             return;
         }
         m.rev = entry.getRevision();
+        applyMemberEntry(m, entry);
+        leaderEvaluate();
+    }
+
+    /**
+     * Applies a member key's entry (from the watch or a stream-leader read) to the view; the
+     * caller evaluates. The incarnation comes from the heartbeat value,
+     * never from the entry's revision: a replica that drifted (nats-server 2.9, see
+     * docs/partition-manager.md) numbers the same entry differently from the stream leader that
+     * acknowledged it to the member, and a leader that took the watch's revision for the
+     * incarnation saw a newer incarnation than the member's own, marked the member gone as
+     * superseded, and every rejoin repeated it (the chaos soak saw dozens of rejoins a second).
+     */
+    private void applyMemberEntry(MemberState m, KeyValueEntry entry) {
+        Lease self = lease;
         m.createdMs = entry.getCreated() == null ? clock.millis() : entry.getCreated().toInstant().toEpochMilli();
         if (entry.getOperation() == KeyValueOperation.PUT) {
-            long inc;
+            Wire.Heartbeat beat;
             try {
-                inc = heartbeat(entry).inc();
+                beat = heartbeat(entry);
             } catch (MalformedMessageException e) {
-                inc = 0;
+                beat = null;
+            }
+            if (beat != null && self != null && self.id.equals(m.id) && self.nonce.equals(beat.nonce())) {
+                echoedBeat = Math.max(echoedBeat, beat.seq());
             }
             m.present = true;
             m.lastBeatMs = m.createdMs;
-            m.inc = inc > 0 ? inc : entry.getRevision();
+            m.inc = beat == null ? 0 : beat.inc();
+            m.value = entry.getValue();
             m.firstSeenNanos = System.nanoTime(); // observed now, so it was written no later than now
         } else {
             m.present = false;
+            m.value = null;
         }
-        leaderEvaluate();
     }
 
     private void onReleaseEntry(KeyValueEntry entry) {
@@ -1637,7 +1690,7 @@ public final class PartitionManager extends GuardedComponent {
     private List<Wire.MemberRef> liveMembers() {
         List<Wire.MemberRef> live = new ArrayList<>();
         for (MemberState m : memberView.values()) {
-            if (m.present) {
+            if (m.present && m.inc > 0) { // a joining write without its incarnation stamp is not a member yet
                 Wire.MemberRef r = new Wire.MemberRef(m.id, m.inc);
                 if (!isGone(r)) {
                     live.add(r);
@@ -1709,12 +1762,11 @@ public final class PartitionManager extends GuardedComponent {
             }
             if (m != null && m.present && m.inc > r.inc()) {
                 markGone(r, AssignMetricNames.KIND_EMERGENCY, clock.millis() - settings.heartbeatTtl().toMillis(), "superseded");
-            } else if (m != null && !m.present && m.rev > r.inc()) {
-                markGone(r, AssignMetricNames.KIND_EMERGENCY, m.inc == r.inc() && m.lastBeatMs > 0 ? m.lastBeatMs : m.createdMs, "deleted");
-            } else if (m == null || (!m.present && m.rev < r.inc())) {
-                // The view has not caught up with this key, or it has no entry at all (purged by hand):
-                // ask the stream leader (refreshMember fences a key that really has no entry).
-                refreshMember(r.id());
+            } else if (m == null || !m.present || m.inc == 0) {
+                // The view cannot tell: no entry, a deletion (of this incarnation or an older one?),
+                // or a joining write not stamped yet. Revisions cannot tell either (the watch's
+                // replica may number entries differently from the stream leader), so ask the leader.
+                resolveOnLeader(r);
             }
         }
     }
@@ -1723,18 +1775,16 @@ public final class PartitionManager extends GuardedComponent {
     private void evict(MemberState m) {
         Wire.MemberRef r = new Wire.MemberRef(m.id, m.inc);
         try {
-            membersKv.delete(m.id, m.rev);
+            if (!deleteIfUnchanged(m)) {
+                return;
+            }
             evictionCounter.increment();
             LOG.infof("evicted %s (incarnation %d): no heartbeat for %d ms", m.id, m.inc,
                     (System.nanoTime() - m.firstSeenNanos) / 1_000_000);
             markGone(r, AssignMetricNames.KIND_EMERGENCY, m.lastBeatMs, "evicted");
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
-                refreshMember(m.id);
-            } else {
-                LOG.debugf("evicting %s: %s", m.id, e.toString());
-            }
-        } catch (IOException | RuntimeException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
             LOG.debugf("evicting %s: %s", m.id, e.toString());
         }
     }
@@ -1746,34 +1796,81 @@ public final class PartitionManager extends GuardedComponent {
      */
     private void removeStaleKey(MemberState m) {
         try {
-            membersKv.delete(m.id, m.rev);
-            LOG.debugf("deleted the stale key of %s (incarnation %d, gone)", m.id, m.inc);
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
-                refreshMember(m.id);
+            if (deleteIfUnchanged(m)) {
+                LOG.debugf("deleted the stale key of %s (incarnation %d, gone)", m.id, m.inc);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
             LOG.debugf("deleting the stale key of %s: %s", m.id, e.toString());
         }
     }
 
     /**
-     * Reads a member key's latest entry, deletions included, into the view (only ever forward). When
-     * there is none, a delete expecting "no entry" proves the key expired (reads may be stale, this
-     * revision check is not), and the incarnation is gone.
+     * Deletes a member's key if the stream leader still holds the heartbeat this view saw last,
+     * expecting the leader's revision of it. The view's revision is the watch replica's numbering,
+     * which after a drift (docs/partition-manager.md) never matches, so a silent member would
+     * never be evicted; the value identifies the entry on every replica. If the leader holds
+     * something newer, the view takes it instead.
      */
-    private void refreshMember(String id) {
+    private boolean deleteIfUnchanged(MemberState m) throws IOException, JetStreamApiException, InterruptedException {
+        KeyValueEntry onLeader = LeaderReads.kvEntry(connection, names.membersBucket(), m.id).orElse(null);
+        if (onLeader == null) {
+            fenceExpired(m.id);
+            return false;
+        }
+        if (onLeader.getOperation() != KeyValueOperation.PUT || !Arrays.equals(onLeader.getValue(), m.value)) {
+            applyMemberEntry(m, onLeader);
+            return false;
+        }
         try {
-            Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.membersBucket(), id);
-            if (entry.isPresent()) {
-                onMemberEntry(entry.get());
-            } else {
-                fenceExpired(id);
+            membersKv.delete(m.id, onLeader.getRevision());
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return false; // it renewed between the read and the delete: alive
             }
+            throw e;
+        }
+    }
+
+    /**
+     * Decides about an incarnation the view cannot place, from the stream leader's latest entry of
+     * its key. The incarnation's key was written (its record or an assignment names it), so a
+     * deletion as the latest entry deleted it or a later one; a joining write not yet stamped is a
+     * newer incarnation (a member stamps its key before it writes any record); a stamped heartbeat
+     * goes into the view and the next evaluation compares incarnations.
+     */
+    private void resolveOnLeader(Wire.MemberRef r) {
+        try {
+            Optional<KeyValueEntry> entry = LeaderReads.kvEntry(connection, names.membersBucket(), r.id());
+            if (entry.isEmpty()) {
+                fenceExpired(r.id()); // no entry at all (purged by hand)
+                return;
+            }
+            MemberState m = memberView.computeIfAbsent(r.id(), MemberState::new);
+            KeyValueEntry e = entry.get();
+            if (e.getOperation() != KeyValueOperation.PUT) {
+                long deletedMs = e.getCreated() == null ? clock.millis() : e.getCreated().toInstant().toEpochMilli();
+                m.present = false;
+                m.value = null;
+                markGone(r, AssignMetricNames.KIND_EMERGENCY, m.inc == r.inc() && m.lastBeatMs > 0 ? m.lastBeatMs : deletedMs, "deleted");
+                return;
+            }
+            long inc;
+            try {
+                inc = heartbeat(e).inc();
+            } catch (MalformedMessageException bad) {
+                inc = 0;
+            }
+            if (inc == 0 || inc > r.inc()) {
+                markGone(r, AssignMetricNames.KIND_EMERGENCY, clock.millis() - settings.heartbeatTtl().toMillis(), "superseded");
+            }
+            applyMemberEntry(m, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.debugf("reading member %s: %s", id, e.toString());
+            LOG.debugf("reading member %s: %s", r.id(), e.toString());
         }
     }
 
