@@ -1779,7 +1779,8 @@ public final class PartitionManager extends GuardedComponent {
                 return;
             }
             evictionCounter.increment();
-            LOG.infof("evicted %s (incarnation %d): no heartbeat for %d ms", m.id, m.inc,
+            LOG.infof("evicted %s (%s): no heartbeat for %d ms", m.id,
+                    m.inc == 0 ? "a joining write never stamped with its incarnation" : "incarnation " + m.inc,
                     (System.nanoTime() - m.firstSeenNanos) / 1_000_000);
             markGone(r, AssignMetricNames.KIND_EMERGENCY, m.lastBeatMs, "evicted");
         } catch (InterruptedException e) {

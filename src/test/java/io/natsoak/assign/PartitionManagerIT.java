@@ -32,9 +32,12 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
 import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.natsoak.lifecycle.Component;
+import io.natsoak.model.Json;
 import io.natsoak.testing.NatsClusterExtension;
 
 /**
@@ -164,6 +167,42 @@ class PartitionManagerIT {
             spy.flush(Duration.ofSeconds(2));
             assertThat(blind).as("writes expecting no entry on keys that had one").isEmpty();
         }
+        ownership.assertNoOverlap();
+    }
+
+    /**
+     * A member that dies between its joining write and its incarnation stamp leaves a key whose
+     * heartbeat names no incarnation. That is not a member: the leader never gives it partitions
+     * and frees the key after T + G. Before the stamp existed the leader took the key's revision
+     * for the incarnation (a number that a drifted replica does not even share with the stream
+     * leader), so the next rebalance handed partitions to the dead joiner and they waited for its
+     * eviction; this test then fails on the first assignment that names it.
+     */
+    @Test
+    void aJoiningWriteWithoutItsIncarnationIsNeverGivenPartitionsAndItsKeyIsFreed() throws Exception {
+        String run = nats.uniqueName("GHOST");
+        AssignNames names = new AssignNames(run);
+        Member a = start(run, "a");
+        Member b = start(run, "b");
+        awaitSteady(List.of(a, b), 2);
+        long before = a.manager.appliedVersion();
+        try (Connection c = Nats.connect(nats.urls().get(0))) {
+            KeyValue membersKv = c.keyValue(names.membersBucket());
+            KeyValue assignmentKv = c.keyValue(names.assignmentBucket());
+            membersKv.put("worker-7", Json.write(new Wire.Heartbeat("worker-7", 0, "ghost", 0, System.currentTimeMillis(), "ghost")));
+            long until = System.nanoTime() + TTL.plus(GRACE).multipliedBy(2).toNanos();
+            while (System.nanoTime() < until) {
+                Wire.Assignment current = Wire.Assignment.decode(assignmentKv.get(AssignNames.ASSIGNMENT_KEY).getValue());
+                assertThat(current.members()).extracting(Wire.MemberRef::id).as("version %d", current.version()).doesNotContain("worker-7");
+                Thread.sleep(50);
+            }
+            await().atMost(TTL.plus(GRACE).plusSeconds(3)).until(() -> {
+                KeyValueEntry e = membersKv.get("worker-7");
+                return e == null || e.getOperation() != KeyValueOperation.PUT;
+            });
+        }
+        assertThat(a.manager.appliedVersion()).as("no rebalance for a key that is not a member").isEqualTo(before);
+        awaitSteady(List.of(a, b), 2);
         ownership.assertNoOverlap();
     }
 
