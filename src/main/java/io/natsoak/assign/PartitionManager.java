@@ -874,7 +874,12 @@ public final class PartitionManager extends GuardedComponent {
      */
     private void stampIncarnation(Lease l) throws IOException, JetStreamApiException {
         byte[] value = encode(new Wire.Heartbeat(l.id, l.inc, l.nonce, ++l.seq, clock.millis(), instance));
+        long send = System.nanoTime();
         l.rev = membersKv.update(l.id, value, l.rev);
+        // The stamp is the first renewal. The lease counts from its sending even if the join's
+        // reply came late (a stream election): the write expected the join's revision, so the key
+        // was not evicted in between, and a new incarnation holds nothing it could have lost.
+        l.deadline = send + leaseNanos;
     }
 
     /** The new incarnation's first release record: it holds nothing as of version 0. */
