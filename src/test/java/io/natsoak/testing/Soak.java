@@ -43,6 +43,17 @@ public final class Soak implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Workers share partitions through the partition manager with short timings (2 s heartbeat
+     * TTL), so joins, leaves and crashes settle within seconds.
+     */
+    public Soak managedWorkersWithShortTimings() {
+        return set("natsoak.worker.assignment", "weighted-consistent-hash")
+                .set("natsoak.worker.heartbeat-ttl", "2s").set("natsoak.worker.heartbeat-interval", "250ms")
+                .set("natsoak.worker.emergency-grace", "500ms").set("natsoak.worker.cold-start", "1s")
+                .set("natsoak.worker.min-rebalance-interval", "500ms");
+    }
+
     public NatsoakConfig config() {
         if (config == null) {
             config = ConfigLoader.fromMap(settings);

@@ -46,10 +46,7 @@ class ManagedWorkersIT {
                 .set("natsoak.partitions.count", "24").set("natsoak.partitions.rate", "5")
                 .set("natsoak.partitions.distribution", "exponential")
                 .set("natsoak.producer.count", "1").set("natsoak.worker.count", "3")
-                .set("natsoak.worker.assignment", "weighted-consistent-hash")
-                .set("natsoak.worker.heartbeat-ttl", "2s").set("natsoak.worker.heartbeat-interval", "250ms")
-                .set("natsoak.worker.emergency-grace", "500ms").set("natsoak.worker.cold-start", "1s")
-                .set("natsoak.worker.min-rebalance-interval", "500ms")
+                .managedWorkersWithShortTimings()
                 .set("natsoak.duration", "0").set("natsoak.verifier.validation-window", "5s")) {
             soak.startVerifier();
             WorkerService a = soak.startWorker(0);

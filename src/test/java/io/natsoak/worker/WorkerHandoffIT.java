@@ -83,10 +83,7 @@ class WorkerHandoffIT {
         try (Soak soak = new Soak(nats, "lategrant")
                 .set("natsoak.partitions.count", "6").set("natsoak.partitions.rate", "20")
                 .set("natsoak.producer.count", "1").set("natsoak.worker.count", "2")
-                .set("natsoak.worker.assignment", "weighted-consistent-hash")
-                .set("natsoak.worker.heartbeat-ttl", "2s").set("natsoak.worker.heartbeat-interval", "250ms")
-                .set("natsoak.worker.emergency-grace", "500ms").set("natsoak.worker.cold-start", "1s")
-                .set("natsoak.worker.min-rebalance-interval", "500ms")
+                .managedWorkersWithShortTimings()
                 .set("natsoak.duration", "0").set("natsoak.verifier.validation-window", "5s")) {
             soak.startVerifier();
             WorkerService a = soak.startWorker(0);
