@@ -159,8 +159,10 @@ public final class PartitionManager extends GuardedComponent {
     // Leases (written by the heartbeat thread and the loop; read anywhere).
     private volatile Lease lease;
     private volatile LeaderLease leaderLease;
-    /** Revision of this member's last acknowledged renewal (heartbeat thread) and the last one its own watch echoed (loop). */
-    /** This member's last acknowledged renewal, by its heartbeat sequence (revisions are numbered per replica). */
+    /**
+     * This member's last acknowledged renewal (heartbeat thread) and the last one its own watch
+     * echoed (loop), by heartbeat sequence: revisions are numbered per replica.
+     */
     private volatile long lastAckedBeat;
     private long echoedBeat;
     private long stallSinceNanos;
@@ -870,7 +872,7 @@ public final class PartitionManager extends GuardedComponent {
      * The joining write cannot carry its incarnation (its revision, known only from the reply), so
      * the new member writes it at once, before its first release record: from then on every view
      * learns the incarnation from the value (see {@link #applyMemberEntry}), and an incarnation that
-     * any record names is already stamped on its key. The lease still counts from the join.
+     * any record names is already stamped on its key.
      */
     private void stampIncarnation(Lease l) throws IOException, JetStreamApiException {
         byte[] value = encode(new Wire.Heartbeat(l.id, l.inc, l.nonce, ++l.seq, clock.millis(), instance));
@@ -901,6 +903,10 @@ public final class PartitionManager extends GuardedComponent {
 
     /** On the loop: the member is in; apply whatever assignment is already known. */
     private void install(Lease l) {
+        // Heartbeat sequences start again with each incarnation: the watch check starts over.
+        lastAckedBeat = 0;
+        echoedBeat = 0;
+        stallSinceNanos = 0;
         lease = l;
         applied = 0;
         recordDirty = false;
