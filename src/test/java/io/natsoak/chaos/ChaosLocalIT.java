@@ -91,8 +91,10 @@ class ChaosLocalIT {
         assertThat(r.verdict()).as(String.join("; ", r.reasons()) + "\n" + listing).isEqualTo(Report.PASS);
         assertThat(p.exitValue()).isZero();
         // Node kills and restarts must not leave NATS itself with replicas that disagree (they did
-        // while the partition manager's buckets had a TTL, see assign/Buckets).
-        assertThat(stdout).contains("NATS replicas agree");
+        // while the partition manager's buckets had a TTL, see assign/Buckets). The one exception
+        // is a numbering drift of the manager's members or leader bucket, which nats-server 2.9
+        // still produces now and then and which the manager survives (ReplicaAgreement says so).
+        assertThat(stdout).contains("NATS replicas agree").doesNotContain("NATS REPLICAS DISAGREE");
     }
 
     private static void deleteTree(Path dir) throws java.io.IOException {
