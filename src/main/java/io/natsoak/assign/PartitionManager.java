@@ -169,11 +169,12 @@ public final class PartitionManager extends GuardedComponent {
     private long stallTarget;
     private volatile long pausedUntilNanos;
     private volatile String leaderMember;
-    /** The leader key's newest revision this member has seen (0 once deleted), and when it first saw it. */
-    private volatile long leaderKeyRevision;
-    private volatile long leaderKeySeenNanos;
-    /** The leader claim the watch showed last; a silent leader's key is deleted only if the stream leader still holds it. */
+    /**
+     * The leader claim the watch showed last (null once deleted) and when it first showed it; a
+     * silent leader's key is deleted only if the stream leader still holds that same value.
+     */
     private volatile byte[] leaderKeyValue;
+    private volatile long leaderKeySeenNanos;
     private long leaderKeyNewest;
 
     // Shared snapshots for owns() and friends.
@@ -531,7 +532,6 @@ public final class PartitionManager extends GuardedComponent {
         lease = null;
         leaderLease = null;
         leaderMember = null;
-        leaderKeyRevision = 0;
         leaderKeyValue = null;
         leaderKeyNewest = 0;
         pausedUntilNanos = System.nanoTime();
@@ -1078,7 +1078,7 @@ public final class PartitionManager extends GuardedComponent {
     // Leader election
 
     private void tryElect(Lease l) throws InterruptedException {
-        if (leaderKeyRevision != 0 && System.nanoTime() - leaderKeySeenNanos < settings.heartbeatTtl().toNanos()) {
+        if (leaderKeyValue != null && System.nanoTime() - leaderKeySeenNanos < settings.heartbeatTtl().toNanos()) {
             return; // the watch shows a leader that renewed recently: no read needed on every beat
         }
         try {
@@ -1119,7 +1119,7 @@ public final class PartitionManager extends GuardedComponent {
     private boolean evictSilentLeader(Lease l, String holder, KeyValueEntry onLeader) {
         byte[] seen = leaderKeyValue;
         long silentNanos = System.nanoTime() - leaderKeySeenNanos;
-        if (leaderKeyRevision == 0 || seen == null || silentNanos < settings.heartbeatTtl().toNanos()) {
+        if (seen == null || silentNanos < settings.heartbeatTtl().toNanos()) {
             return false;
         }
         // The same claim as the watch showed, compared by value: the watch's replica may number
@@ -1222,7 +1222,6 @@ public final class PartitionManager extends GuardedComponent {
         leaderKeyNewest = entry.getRevision();
         if (entry.getOperation() == KeyValueOperation.PUT) {
             leaderKeySeenNanos = System.nanoTime();
-            leaderKeyRevision = entry.getRevision();
             leaderKeyValue = entry.getValue();
             try {
                 leaderMember = claim(entry).member();
@@ -1231,7 +1230,6 @@ public final class PartitionManager extends GuardedComponent {
             }
             return;
         }
-        leaderKeyRevision = 0;
         leaderKeyValue = null;
         leaderMember = null;
         ScheduledExecutorService b = beat;

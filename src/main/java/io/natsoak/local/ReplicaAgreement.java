@@ -25,8 +25,16 @@ import io.natsoak.model.Json;
  */
 public final class ReplicaAgreement {
 
-    /** One stream whose copies differ: each node's copy, as "messages m, first f, last l". */
-    public record Disagreement(String stream, Map<String, String> copies) {
+    /** One node's copy of a stream, as its {@code /jsz} state reports it. */
+    public record Copy(long messages, long first, long last) {
+        @Override
+        public String toString() {
+            return "messages " + messages + ", first " + first + ", last " + last;
+        }
+    }
+
+    /** One stream whose copies differ: each node's copy. */
+    public record Disagreement(String stream, Map<String, Copy> copies) {
 
         /**
          * True for the partition manager's members and leader buckets when every node holds the
@@ -38,7 +46,7 @@ public final class ReplicaAgreement {
          */
         public boolean numberingDriftTheManagerSurvives() {
             return MANAGER_BUCKET.matcher(stream).find()
-                    && copies.values().stream().map(c -> c.substring(0, c.indexOf(','))).distinct().count() == 1;
+                    && copies.values().stream().mapToLong(Copy::messages).distinct().count() == 1;
         }
 
         @Override
@@ -110,14 +118,13 @@ public final class ReplicaAgreement {
 
     /** Compares the {@code /jsz} answers of several nodes (node name to JSON body). */
     static Result compare(Map<String, String> jszByNode) throws IOException {
-        Map<String, Map<String, String>> copies = new TreeMap<>();
+        Map<String, Map<String, Copy>> copies = new TreeMap<>();
         for (Map.Entry<String, String> e : jszByNode.entrySet()) {
             JsonNode root = Json.MAPPER.readTree(e.getValue());
             for (JsonNode account : root.path("account_details")) {
                 for (JsonNode stream : account.path("stream_detail")) {
                     JsonNode state = stream.path("state");
-                    String copy = "messages " + state.path("messages").asLong() + ", first " + state.path("first_seq").asLong()
-                            + ", last " + state.path("last_seq").asLong();
+                    Copy copy = new Copy(state.path("messages").asLong(), state.path("first_seq").asLong(), state.path("last_seq").asLong());
                     copies.computeIfAbsent(account.path("name").asText() + " > " + stream.path("name").asText(), k -> new TreeMap<>())
                             .put(e.getKey(), copy);
                 }
