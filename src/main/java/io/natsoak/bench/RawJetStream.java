@@ -84,8 +84,8 @@ final class RawJetStream {
      * @param setupSeconds creating the stream and the consumers
      * @param backlog      published but not consumed at the end of the window
      */
-    record Result(Model model, int partitions, double publishedPerSecond, double consumedPerSecond, long backlog, double setupSeconds,
-                  CpuUsage cpu) {
+    record Result(Model model, Publishing publishing, int partitions, double publishedPerSecond, double consumedPerSecond, long backlog,
+                  double setupSeconds, CpuUsage cpu) {
 
         /** What limited the end-to-end figure. */
         String limit() {
@@ -163,7 +163,7 @@ final class RawJetStream {
             long p1 = published.get();
             long c1 = consumed.get();
             double seconds = (b.nanos() - a.nanos()) / 1e9;
-            return new Result(s.model(), s.partitions(), (p1 - p0) / seconds, (c1 - c0) / seconds, Math.max(0, p1 - c1), setupSeconds,
+            return new Result(s.model(), s.publishing(), s.partitions(), (p1 - p0) / seconds, (c1 - c0) / seconds, Math.max(0, p1 - c1), setupSeconds,
                     CpuMeter.between(a, b));
         } finally {
             publisher.stop();

@@ -47,7 +47,8 @@ final class RawScenario implements Scenario {
 
     /** The end-to-end and publish figures of one raw measurement. */
     static List<Figure> figures(RawJetStream.Result r) {
-        String what = String.format("raw, %d partitions, %s", r.partitions(), r.model().label());
+        String what = String.format("raw, %d partitions, %s%s", r.partitions(), r.model().label(),
+                r.publishing().messageIds() ? ", with message ids" : "");
         return List.of(
                 Figure.of(what + ": end to end", r.consumedPerSecond(), "msg/s").limit(r.limit()),
                 Figure.of(what + ": publish with PubAck", r.publishedPerSecond(), "msg/s").limit(r.cpu().limit("PubAck round trips")),
