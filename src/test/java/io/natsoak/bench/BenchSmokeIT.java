@@ -56,6 +56,11 @@ class BenchSmokeIT {
             assertThat(f.get("unit").asText()).isNotBlank();
             assertThat(f.get("value").isNumber()).as(f.toString()).isTrue();
         }
+        if (scenario.equals("pipeline")) {
+            // the third raw reference: publishing with message ids, as natsoak's producer must
+            assertThat(json.get("details").get("rawOrderedWithMessageIds").get("publishing").get("messageIds").asBoolean()).isTrue();
+            assertThat(run.stdout()).contains("pipeline / raw with message ids", "per partition, with message ids: end to end");
+        }
     }
 
     @Test
@@ -64,7 +69,7 @@ class BenchSmokeIT {
         try {
             Run run = natsoak("bench", "raw", "--smoke", "--publish-window", "8", "--message-ids", "--out", dir.toString());
             assertThat(run.exitCode()).as(run.stderr()).isZero();
-            assertThat(run.stdout()).contains("8 PubAcks outstanding, with message ids",
+            assertThat(run.stdout()).contains("8 PubAcks outstanding, with message ids", "consumer per partition, with message ids: end to end",
                     "command: ./natsoak bench raw --smoke --publish-window=8 --message-ids");
         } finally {
             deleteTree(dir);

@@ -10,6 +10,10 @@ import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +44,9 @@ class FaultScenarioIT {
             t.start();
             awaitVerifying(t, 300);
             RoleProcess victim = t.workers().get(0);
+            // Verified messages may all be the other worker's (a loaded machine starts this one
+            // late): kill only once the victim has receipted some, or there is nothing to replay.
+            awaitReceiptBatches(victim, 3);
             victim.kill();
             assertThat(victim.isAlive()).isFalse();
             Thread.sleep(2_000);
@@ -209,6 +216,17 @@ class FaultScenarioIT {
     private static void awaitVerifying(LocalTopology t, long verified) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> t.liveReport().map(Report::verified).orElse(0L) >= verified);
+    }
+
+    /** Until the worker's own counter of published receipt batches reaches {@code batches}. */
+    private static void awaitReceiptBatches(RoleProcess worker, long batches) {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.httpPort() + "/q/metrics")).build();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> http.send(metrics, HttpResponse.BodyHandlers.ofString()).body().lines()
+                        .filter(l -> l.startsWith("natsoak_worker_receipt_batches_total"))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                        .sum() >= batches);
     }
 
     /** The verifier exits by itself with its verdict at the end of the timed run. */
