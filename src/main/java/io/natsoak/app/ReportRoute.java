@@ -1,7 +1,7 @@
 package io.natsoak.app;
 
 import io.natsoak.model.Json;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -46,6 +46,7 @@ import io.nats.client.KeyValueOptions;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
+import io.natsoak.config.ManagerSettings;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.MalformedMessageException;

@@ -1,5 +1,7 @@
 package io.natsoak.assign;
 
+import io.natsoak.config.NatsoakConfig;
+
 import java.util.Locale;
 
 /** Builds a strategy from its configuration name (what the lead wires to {@code io.natsoak.config.AssignmentStrategy}). */
@@ -23,6 +25,12 @@ public final class Strategies {
             default -> throw new IllegalArgumentException("unknown assignment strategy '" + name
                     + "' (static, round-robin, consistent-hash, weighted-consistent-hash)");
         };
+    }
+
+    /** The strategy the worker settings name. */
+    public static AssignmentStrategy of(NatsoakConfig config) {
+        return of(config.worker().assignment().name().toLowerCase(Locale.ROOT), config.worker().virtualNodes(),
+                config.worker().maxLoadFactor());
     }
 
     /** The default for workers: weighted consistent hashing, 200 virtual nodes, load bound 1.3. */

@@ -2,7 +2,7 @@ package io.natsoak.bench;
 
 import io.natsoak.local.LocalTopology;
 import io.natsoak.local.RoleProcess;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

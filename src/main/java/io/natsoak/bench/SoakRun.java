@@ -3,7 +3,7 @@ package io.natsoak.bench;
 import io.natsoak.local.LocalTopology;
 import io.natsoak.local.NatsCluster;
 import io.natsoak.local.RoleProcess;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 
 import java.time.Duration;
 import java.util.ArrayList;

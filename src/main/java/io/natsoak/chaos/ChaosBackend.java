@@ -1,5 +1,7 @@
 package io.natsoak.chaos;
 
+import io.natsoak.model.ChaosLogEntry;
+
 import java.util.List;
 
 /**

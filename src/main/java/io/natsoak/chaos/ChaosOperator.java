@@ -7,6 +7,8 @@ import io.natsoak.control.ControlSender;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
+import io.natsoak.model.ChaosLogEntry;
+import io.natsoak.nats.ChaosLog;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;

@@ -2,8 +2,8 @@ package io.natsoak.chaos;
 
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlReply;
+import io.natsoak.model.ResourceSample;
 import io.natsoak.nats.RunClock;
-import io.natsoak.verifier.ResourceGrowth;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -57,7 +57,7 @@ public final class FaultInjector {
     /**
      * How long a stopped leak canary keeps its worker in flight: until that worker has published
      * enough resource samples after the release to fill the verifier's "end" window (the median of
-     * its last {@link ResourceGrowth#END_SAMPLES} samples), plus one interval of margin. A worker
+     * its last {@link ResourceSample#END_SAMPLES} samples), plus one interval of margin. A worker
      * that is killed, stopped or scaled away sooner ends its incarnation on the leak's samples,
      * and the verdict would call the operator's own reverted canary a thread leak.
      */
@@ -73,7 +73,7 @@ public final class FaultInjector {
     public FaultInjector(NatsoakConfig config, ChaosBackend backend, ControlClient control, LeaderLookup leader, NatsHealth health,
                          Safety safety, ChaosSchedule schedule, Clock clock, ScheduledExecutorService timer, RunClock run) {
         this.settings = config.chaos();
-        this.releaseSeen = config.resources().sampleInterval().multipliedBy(ResourceGrowth.END_SAMPLES + 1L);
+        this.releaseSeen = config.resources().sampleInterval().multipliedBy(ResourceSample.END_SAMPLES + 1L);
         this.run = run;
         this.managedWorkers = config.worker().assignment().managed();
         this.backend = backend;

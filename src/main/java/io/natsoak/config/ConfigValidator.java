@@ -1,7 +1,5 @@
 package io.natsoak.config;
 
-import io.natsoak.nats.NatsSecurity;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,7 +93,7 @@ public final class ConfigValidator {
             }
         }
         // Credentials and TLS: combinations (Main reads the files they name before a role starts).
-        p.addAll(NatsSecurity.problems(nats));
+        p.addAll(NatsSecuritySettings.problems(nats));
         range(p, "natsoak.nats.replicas", nats.replicas(), 1, 5);
         strictlyPositive(p, "natsoak.nats.data-max-age", nats.dataMaxAge());
         if (nats.dataMaxBytes() != -1 && nats.dataMaxBytes() < 1024 * 1024) {

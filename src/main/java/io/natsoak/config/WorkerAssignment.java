@@ -1,13 +1,8 @@
 package io.natsoak.config;
 
-import io.natsoak.assign.AssignmentStrategy;
-import io.natsoak.assign.ManagerSettings;
-import io.natsoak.assign.Strategies;
-
 import java.time.Duration;
-import java.util.Locale;
 
-/** Turns the worker settings into the partition manager's settings and strategy. */
+/** Turns the worker settings into the partition manager's settings (the strategy: {@code Strategies.of(NatsoakConfig)}). */
 public final class WorkerAssignment {
 
     private static final Duration FENCE_MARGIN_CAP = Duration.ofMillis(500);
@@ -28,10 +23,5 @@ public final class WorkerAssignment {
                 .withEmergencyGrace(w.emergencyGrace())
                 .withRebalancing(w.rebalanceWindow(), w.minRebalanceInterval(), w.coldStart())
                 .withRequestTimeout(request.compareTo(maxRequest) > 0 && !maxRequest.isNegative() && !maxRequest.isZero() ? maxRequest : request);
-    }
-
-    public static AssignmentStrategy strategy(NatsoakConfig config) {
-        return Strategies.of(config.worker().assignment().name().toLowerCase(Locale.ROOT), config.worker().virtualNodes(),
-                config.worker().maxLoadFactor());
     }
 }

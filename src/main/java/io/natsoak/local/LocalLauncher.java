@@ -1,9 +1,9 @@
 package io.natsoak.local;
 
-import io.natsoak.chaos.local.LocalChaos;
 import io.natsoak.config.ConfigValidator;
 import io.natsoak.config.NatsoakConfig;
-import io.natsoak.verifier.Report;
+import io.natsoak.local.chaos.LocalChaos;
+import io.natsoak.model.Report;
 import org.jboss.logging.Logger;
 
 import java.io.File;

@@ -2,7 +2,7 @@ package io.natsoak.local;
 
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.model.Json;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

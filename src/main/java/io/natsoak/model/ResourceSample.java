@@ -11,4 +11,7 @@ package io.natsoak.model;
  */
 public record ResourceSample(String role, String instance, long processStartMillis, long atMillis, int threads,
                              long heapAfterGcBytes, long rssBytes) {
+
+    /** How many of the last samples make up the "end" value of a growth verdict (the verifier judges it, the chaos operator waits for it). */
+    public static final int END_SAMPLES = 5;
 }

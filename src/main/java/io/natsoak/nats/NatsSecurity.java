@@ -1,6 +1,7 @@
 package io.natsoak.nats;
 
 import io.natsoak.config.ConfigException;
+import io.natsoak.config.NatsSecuritySettings;
 import io.natsoak.config.NatsoakConfig;
 import io.nats.client.AuthHandler;
 import io.nats.client.NKey;
@@ -18,10 +19,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,7 +28,7 @@ import java.util.regex.Pattern;
  * (user/password, token, NKey seed file, credentials file), and TLS with an optional trust store
  * (the servers' CA) and key store (the client certificate, for mutual TLS).
  * <p>
- * {@link #problems} checks the combinations with the rest of the configuration; {@link #checkFiles}
+ * {@link NatsSecuritySettings#problems} checks the combinations with the rest of the configuration; {@link #checkFiles}
  * reads every file the settings name before a role starts, so a missing or unreadable file, a
  * wrong store password or a file of the wrong kind stops the process with one line before
  * anything connects. {@link #apply} reads them again for every connection a component opens, so
@@ -40,9 +38,9 @@ public final class NatsSecurity {
 
     private static final String NKEY = "natsoak.nats.nkey-file";
     private static final String CREDS = "natsoak.nats.creds-file";
-    private static final String TLS = "natsoak.nats.tls";
-    private static final String TRUSTSTORE = TLS + ".truststore";
-    private static final String KEYSTORE = TLS + ".keystore";
+    private static final String TLS = NatsSecuritySettings.TLS;
+    private static final String TRUSTSTORE = NatsSecuritySettings.TRUSTSTORE;
+    private static final String KEYSTORE = NatsSecuritySettings.KEYSTORE;
     private static final Pattern SEED = Pattern.compile("\\bSU[A-Z2-7]{50,}\\b");
     private static final Pattern USER_JWT = Pattern.compile("-----BEGIN NATS USER JWT-----\\s*([A-Za-z0-9_.=-]+)\\s*-+END NATS USER JWT-+");
     private static final long MAX_FILE_BYTES = 1024 * 1024;
@@ -55,28 +53,6 @@ public final class NatsSecurity {
         Unusable(String oneLine) {
             super(oneLine, null, false, false);
         }
-    }
-
-    /**
-     * Problems of the settings themselves (combinations), one line each; reads no file, so the
-     * configuration can be checked where the files are not (a chart test, a laptop).
-     */
-    public static List<String> problems(NatsoakConfig.Nats nats) {
-        List<String> p = new ArrayList<>();
-        if (nats.password().isPresent() && nats.username().isEmpty()) {
-            p.add("natsoak.nats.password: set without natsoak.nats.username; allowed: both or neither");
-        }
-        List<String> methods = new ArrayList<>();
-        nats.username().ifPresent(v -> methods.add("username"));
-        nats.token().ifPresent(v -> methods.add("token"));
-        nats.nkeyFile().ifPresent(v -> methods.add("nkey-file"));
-        nats.credsFile().ifPresent(v -> methods.add("creds-file"));
-        if (methods.size() > 1) {
-            p.add("natsoak.nats: " + String.join(" and ", methods) + " are all set; allowed: at most one authentication method"
-                    + " (username/password, token, nkey-file or creds-file)");
-        }
-        tlsProblems(nats.tls(), p);
-        return p;
     }
 
     /**
@@ -100,35 +76,6 @@ public final class NatsSecurity {
         } catch (Unusable e) {
             throw new ConfigException(e.getMessage());
         }
-    }
-
-    private static void tlsProblems(NatsoakConfig.Tls tls, List<String> p) {
-        if (!tls.enabled()) {
-            for (var setting : List.of(entry(TRUSTSTORE, tls.truststore()), entry(TRUSTSTORE + "-password", tls.truststorePassword()),
-                    entry(KEYSTORE, tls.keystore()), entry(KEYSTORE + "-password", tls.keystorePassword()))) {
-                if (setting.getValue().isPresent()) {
-                    p.add(setting.getKey() + ": set while " + TLS + ".enabled is false; allowed: set " + TLS
-                            + ".enabled=true, or remove it");
-                    return;
-                }
-            }
-            return;
-        }
-        if (tls.truststorePassword().isPresent() && tls.truststore().isEmpty()) {
-            p.add(TRUSTSTORE + "-password: set without " + TRUSTSTORE + "; allowed: both, or the store alone");
-            return;
-        }
-        if (tls.keystorePassword().isPresent() && tls.keystore().isEmpty()) {
-            p.add(KEYSTORE + "-password: set without " + KEYSTORE + "; allowed: both or neither");
-            return;
-        }
-        if (tls.keystore().isPresent() && tls.keystorePassword().isEmpty()) {
-            p.add(KEYSTORE + ": set without " + KEYSTORE + "-password; allowed: both or neither (the password protects the client key)");
-        }
-    }
-
-    private static java.util.Map.Entry<String, Optional<String>> entry(String key, Optional<String> value) {
-        return java.util.Map.entry(key, value);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.natsoak.producer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.PartitionWeights;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.lifecycle.OwnedExecutor;

@@ -1,6 +1,7 @@
 package io.natsoak.verifier;
 
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.model.Report;
 import io.natsoak.model.ResourceSample;
 
 import java.time.Clock;
@@ -19,7 +20,7 @@ import java.util.TreeMap;
  * processes publish. Per process incarnation (role, instance, process start time) and resource:
  * the baseline is the median of the samples in the warm-up window after its first known value
  * (heap after GC is unknown until the first old-generation collection), "end" the median of
- * its last {@value #END_SAMPLES} samples after the warm-up, and the slope a least-squares fit over
+ * its last {@value ResourceSample#END_SAMPLES} samples after the warm-up, and the slope a least-squares fit over
  * all its samples. A restarted process (new start time) starts a new baseline, so a restart
  * sawtooth is never growth. Per role the worst incarnation is reported; a growth above the
  * configured percentage is a FAIL reason. Memory per incarnation is bounded (the warm-up samples,
@@ -27,8 +28,6 @@ import java.util.TreeMap;
  */
 public final class ResourceGrowth {
 
-    /** How many of the last samples make up the "end" value. */
-    public static final int END_SAMPLES = 5;
     /** Incarnations kept per instance (a process restarted more often keeps its latest ones). */
     static final int MAX_INCARNATIONS = 64;
     private static final int MAX_WARM_UP_SAMPLES = 10_000;
@@ -205,7 +204,7 @@ public final class ResourceGrowth {
                     }
                 } else {
                     last[k].addLast(v);
-                    if (last[k].size() > END_SAMPLES) {
+                    if (last[k].size() > ResourceSample.END_SAMPLES) {
                         last[k].removeFirst();
                     }
                 }

@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.assign.PartitionManager;
+import io.natsoak.assign.Strategies;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.PartitionWeights;
 import io.natsoak.config.WorkerAssignment;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
@@ -20,7 +22,6 @@ import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
-import io.natsoak.producer.PartitionWeights;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -162,7 +163,7 @@ public final class WorkerService extends GuardedComponent {
         committer.executor().scheduleWithFixedDelay(this::commitAdvanced, interval, interval, TimeUnit.MILLISECONDS);
         if (config.worker().assignment().managed()) {
             PartitionManager m = new PartitionManager(connection, config.runId(), config.nats().replicas(), WorkerAssignment.settings(config),
-                    WorkerAssignment.strategy(config), ownership, clock, registry);
+                    Strategies.of(config), ownership, clock, registry);
             PartitionWeights weights = new PartitionWeights(config.partitions());
             m.updateWeights(IntStream.range(0, weights.count()).mapToDouble(weights::weight).toArray());
             manager = m;

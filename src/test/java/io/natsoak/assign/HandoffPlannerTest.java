@@ -1,5 +1,7 @@
 package io.natsoak.assign;
 
+import io.natsoak.config.ManagerSettings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;

@@ -36,6 +36,7 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.natsoak.config.ManagerSettings;
 import io.natsoak.lifecycle.Component;
 import io.natsoak.model.Json;
 import io.natsoak.testing.NatsClusterExtension;

@@ -1,7 +1,8 @@
 package io.natsoak.chaos;
 
+import io.natsoak.model.ChaosSummary;
 import io.natsoak.model.Json;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -18,11 +18,13 @@ import io.natsoak.control.ControlServer;
 import io.natsoak.control.LeakCanary;
 import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
+import io.natsoak.model.ChaosSummary;
+import io.natsoak.model.ResourceSample;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.RunClock;
 import io.natsoak.testing.NatsClusterExtension;
-import io.natsoak.verifier.ResourceGrowth;
+import io.natsoak.verifier.ChaosLogReader;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import org.junit.jupiter.api.AfterEach;
@@ -286,7 +288,7 @@ class ChaosOperatorIT {
         String run = nats.uniqueName("LEAK");
         NatsoakConfig config = config(run, "natsoak.chaos.leak-canary", "true", "natsoak.chaos.leak-duration", "1s",
                 "natsoak.chaos.leak-threads-per-minute", "600", "natsoak.resources.sample-interval", "1s", "natsoak.chaos.min-ready", "0");
-        Duration releaseSeen = Duration.ofSeconds(ResourceGrowth.END_SAMPLES + 1L); // sample intervals of 1 s
+        Duration releaseSeen = Duration.ofSeconds(ResourceSample.END_SAMPLES + 1L); // sample intervals of 1 s
         pod("worker-a", "worker", Map.of());
         LeakCanary canary = new LeakCanary(true);
         closeAfter.add(canary::end);

@@ -15,6 +15,7 @@ import io.natsoak.chaos.kubernetes.KubernetesBackend;
 import io.natsoak.chaos.kubernetes.Permissions;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.model.ChaosLogEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.natsoak.app.ReportRoute;
 import io.natsoak.model.Json;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

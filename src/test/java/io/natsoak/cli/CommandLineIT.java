@@ -1,8 +1,8 @@
 package io.natsoak.cli;
 
 import io.natsoak.model.Json;
+import io.natsoak.model.Report;
 import io.natsoak.testing.AppProcess.Run;
-import io.natsoak.verifier.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;

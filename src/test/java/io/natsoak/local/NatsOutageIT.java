@@ -1,9 +1,9 @@
 package io.natsoak.local;
 
+import io.natsoak.model.Report;
 import io.natsoak.nats.Names;
 import io.natsoak.testing.ProcessSoak;
 import io.natsoak.testing.StreamAssertions;
-import io.natsoak.verifier.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

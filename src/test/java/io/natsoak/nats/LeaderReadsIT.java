@@ -1,8 +1,8 @@
 package io.natsoak.nats;
 
+import io.natsoak.model.Report;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
-import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;

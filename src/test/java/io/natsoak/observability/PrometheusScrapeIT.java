@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.natsoak.local.LocalPrometheus;
 import io.natsoak.local.LocalTopology;
 import io.natsoak.local.RoleProcess;
+import io.natsoak.model.Report;
 import io.natsoak.testing.ProcessSoak;
-import io.natsoak.verifier.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -2,6 +2,7 @@ package io.natsoak.producer;
 
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.PartitionWeights;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

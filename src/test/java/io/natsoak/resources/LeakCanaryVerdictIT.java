@@ -11,7 +11,7 @@ import io.natsoak.observability.PrometheusApi;
 import io.natsoak.observability.RuleReplay;
 import io.natsoak.observability.Scraping;
 import io.natsoak.testing.ProcessSoak;
-import io.natsoak.verifier.Report;
+import io.natsoak.model.Report;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;

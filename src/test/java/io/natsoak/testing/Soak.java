@@ -3,8 +3,8 @@ package io.natsoak.testing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.model.Report;
 import io.natsoak.producer.ProducerService;
-import io.natsoak.verifier.Report;
 import io.natsoak.verifier.VerifierService;
 import io.natsoak.worker.WorkerService;
 

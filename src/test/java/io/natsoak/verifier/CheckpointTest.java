@@ -3,6 +3,7 @@ package io.natsoak.verifier;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
+import io.natsoak.model.Report;
 import io.natsoak.verifier.PartitionLedger.Outcome;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
 package io.natsoak.verifier;
 
 import io.natsoak.model.Json;
+import io.natsoak.model.Report;
 import io.natsoak.model.ResourceSample;
 import org.junit.jupiter.api.Test;
 

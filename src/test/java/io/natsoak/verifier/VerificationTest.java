@@ -2,6 +2,7 @@ package io.natsoak.verifier;
 
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.Receipt;
+import io.natsoak.model.Report;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

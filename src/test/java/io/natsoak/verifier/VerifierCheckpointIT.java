@@ -8,6 +8,7 @@ import io.natsoak.model.Json;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
+import io.natsoak.model.Report;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.testing.NatsClusterExtension;

@@ -1,8 +1,8 @@
 package io.natsoak.worker;
 
+import io.natsoak.model.Report;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
-import io.natsoak.verifier.Report;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,10 +1,10 @@
 package io.natsoak.worker;
 
+import io.natsoak.model.Report;
 import io.natsoak.nats.LeaderReads;
 import io.natsoak.nats.Names;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
-import io.natsoak.verifier.Report;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;

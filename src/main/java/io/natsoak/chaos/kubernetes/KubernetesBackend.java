@@ -18,10 +18,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.natsoak.chaos.ChaosBackend;
-import io.natsoak.chaos.ChaosLogEntry;
 import io.natsoak.chaos.Target;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.model.ChaosLogEntry;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;

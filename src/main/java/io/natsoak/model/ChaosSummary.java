@@ -1,4 +1,4 @@
-package io.natsoak.chaos;
+package io.natsoak.model;
 
 import java.time.Instant;
 import java.util.List;
@@ -17,7 +17,7 @@ public record ChaosSummary(List<Long> seeds, long total, Map<String, Map<String,
 
     /** One fault as the report lists it; {@code time} is ISO-8601 UTC. */
     public record Fault(String time, long step, String event, String target, String outcome, String detail) {
-        static Fault of(ChaosLogEntry e) {
+        public static Fault of(ChaosLogEntry e) {
             return new Fault(Instant.ofEpochMilli(e.at()).toString(), e.step(), e.event(), e.target(), e.outcome(), e.detail());
         }
     }

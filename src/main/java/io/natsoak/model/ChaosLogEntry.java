@@ -1,4 +1,4 @@
-package io.natsoak.chaos;
+package io.natsoak.model;
 
 /**
  * One entry of the chaos log (a NATS stream the verifier's report reads): a fault the operator

@@ -1,7 +1,6 @@
-package io.natsoak.verifier;
+package io.natsoak.model;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.natsoak.chaos.ChaosSummary;
 
 import java.util.ArrayList;
 import java.util.Collections;

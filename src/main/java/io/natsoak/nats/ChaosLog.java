@@ -1,9 +1,9 @@
-package io.natsoak.chaos;
+package io.natsoak.nats;
 
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.StorageType;
+import io.natsoak.model.ChaosLogEntry;
 import io.natsoak.model.Json;
-import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;

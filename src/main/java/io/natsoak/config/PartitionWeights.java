@@ -1,7 +1,4 @@
-package io.natsoak.producer;
-
-import io.natsoak.config.Distribution;
-import io.natsoak.config.NatsoakConfig;
+package io.natsoak.config;
 
 import java.util.Arrays;
 import java.util.Comparator;

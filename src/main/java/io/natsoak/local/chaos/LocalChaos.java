@@ -1,4 +1,4 @@
-package io.natsoak.chaos.local;
+package io.natsoak.local.chaos;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,4 +1,4 @@
-package io.natsoak.assign;
+package io.natsoak.config;
 
 import java.time.Duration;
 

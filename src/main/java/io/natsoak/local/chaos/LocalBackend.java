@@ -1,4 +1,4 @@
-package io.natsoak.chaos.local;
+package io.natsoak.local.chaos;
 
 import io.natsoak.chaos.ChaosBackend;
 import io.natsoak.chaos.Target;

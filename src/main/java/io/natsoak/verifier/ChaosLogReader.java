@@ -1,8 +1,11 @@
-package io.natsoak.chaos;
+package io.natsoak.verifier;
 
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.model.ChaosLogEntry;
+import io.natsoak.model.ChaosSummary;
 import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
+import io.natsoak.nats.ChaosLog;
 import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
