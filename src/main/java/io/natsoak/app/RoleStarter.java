@@ -13,6 +13,7 @@ import io.natsoak.metrics.ProcessMetrics;
 import io.natsoak.model.Report;
 import io.natsoak.producer.ProducerService;
 import io.natsoak.resources.ResourceSampler;
+import io.natsoak.resources.RestartLedger;
 import io.natsoak.verifier.VerifierService;
 import io.natsoak.worker.WorkerService;
 import io.quarkus.runtime.Quarkus;
@@ -64,20 +65,33 @@ public class RoleStarter {
             case LOCAL -> throw new IllegalStateException("the local launcher does not run inside Quarkus");
         };
         component = c;
-        canary = new LeakCanary(config.control().leakCanary());
+        canary = new LeakCanary(config.control().leakCanary(), config.control().leakThreadsPerRestart());
+        RestartLedger restarts = new RestartLedger(config.resources().restartWindow(), registry);
         try {
             c.start();
             if (config.control().enabled() && c instanceof GuardedComponent guarded) {
                 control = new ControlServer(config, id.role().name().toLowerCase(Locale.ROOT), id.instance(), Map.of(c.name(), guarded),
-                        canary, registry);
+                        canary, registry, restarts);
                 control.start();
             }
-            resources = new ResourceSampler(config, id.role().name(), id.instance(), registry, clock);
+            resources = new ResourceSampler(config, id.role().name(), id.instance(), registry, clock, this::ready, restarts);
             resources.start();
         } catch (Exception e) {
             LOG.errorf("%s %s cannot start: %s", id.role(), id.instance(), e);
             Quarkus.asyncExit(START_FAILED);
         }
+    }
+
+    /**
+     * Every component of this process runs and the role's has done its first unit of work since
+     * it started (the resource sampler runs by the time it asks). A role component that is not a
+     * {@link GuardedComponent} has no such signal: running is enough.
+     */
+    private boolean ready() {
+        Component c = component;
+        ControlServer cs = control;
+        boolean roleReady = c instanceof GuardedComponent g ? g.working() : c != null && c.state() == Component.State.RUNNING;
+        return roleReady && (cs == null || cs.state() == Component.State.RUNNING);
     }
 
     private void onVerdict(NatsoakConfig config, Report report) {

@@ -114,6 +114,7 @@ public final class ChaosOperator extends GuardedComponent {
         });
         run = Retry.within(Provisioner.START_PATIENCE, "joining the run",
                 () -> RunClock.join(connection, names, config.duration(), clock));
+        workDone(); // the operator's unit of work is deciding; from here on it only waits for its schedule
         scheduler = OwnedExecutor.scheduler(name(), "schedule");
         injector = new FaultInjector(config, backend, new ControlClient(connection, names, CONTROL_TIMEOUT, new ControlSender("chaos", instance)),
                 new LeaderLookup(connection, config.runId()), new NatsHealth(connection, names, config.nats().replicas()),

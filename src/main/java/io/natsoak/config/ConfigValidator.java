@@ -107,10 +107,18 @@ public final class ConfigValidator {
         positive(p, "natsoak.resources.max-thread-growth-percent", resources.maxThreadGrowthPercent());
         positive(p, "natsoak.resources.max-heap-growth-percent", resources.maxHeapGrowthPercent());
         positive(p, "natsoak.resources.max-rss-growth-percent", resources.maxRssGrowthPercent());
+        nonNegative(p, "natsoak.resources.restart-settle", resources.restartSettle());
+        range(p, "natsoak.resources.restart-window", resources.restartWindow(), 1, 100);
+        nonNegative(p, "natsoak.resources.heap-probe-interval", resources.heapProbeInterval());
 
         chaos(p, c.chaos());
 
         range(p, "natsoak.control.max-message-bytes", c.control().maxMessageBytes(), 256, 1024 * 1024);
+        range(p, "natsoak.control.leak-threads-per-restart", c.control().leakThreadsPerRestart(), 0, 100);
+        if (c.control().leakThreadsPerRestart() > 0 && !c.control().leakCanary()) {
+            p.add("natsoak.control.leak-threads-per-restart: " + c.control().leakThreadsPerRestart()
+                    + " needs the leak canary; allowed: 0, or set natsoak.control.leak-canary=true too");
+        }
         for (String sender : c.control().allowedSenders()) {
             if (!SENDER_ROLE.matcher(sender.strip()).matches()) {
                 p.add("natsoak.control.allowed-senders: \"" + sender + "\" is not valid; allowed: sender roles such as chaos"

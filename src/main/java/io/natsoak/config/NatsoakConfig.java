@@ -194,9 +194,35 @@ public interface NatsoakConfig {
         @WithDefault("5s")
         Duration sampleInterval();
 
-        /** After a process' first sample: the window whose median is its baseline (a restart begins a new one). */
+        /**
+         * After a process is ready (every component running and its first unit of work done): the
+         * window whose median is its baseline (a restarted process begins a new one). Samples
+         * taken while the process was still starting are never a baseline.
+         */
         @WithDefault("30s")
         Duration warmUp();
+
+        /**
+         * After an in-place restart or reconnect of a component: how long it has to settle before
+         * the threads it left behind are counted (the lowest of three censuses a second apart).
+         */
+        @WithDefault("5s")
+        Duration restartSettle();
+
+        /**
+         * How many of a component's most recent in-place restarts are judged: the verdict fails
+         * when more than half of them (and at least that many restarts) left threads behind.
+         */
+        @WithDefault("5")
+        int restartWindow();
+
+        /**
+         * A full collection is requested when the old generation has not been collected for this
+         * long (0 = never), so that heap after GC is known and judged within the hour in every
+         * process, not only in those that happen to fill their old generation.
+         */
+        @WithDefault("2m")
+        Duration heapProbeInterval();
 
         /**
          * The verdict fails when a process' live threads grow by more than this percentage over its
@@ -234,6 +260,13 @@ public interface NatsoakConfig {
         /** Allow the leak canary: deliberately leaking threads and memory to prove the alerts fire. Off unless set. */
         @WithDefault("false")
         boolean leakCanary();
+
+        /**
+         * With the leak canary allowed: threads to leak at every in-place restart or reconnect of a
+         * component, named as that component's own (the incident's shape). 0 = never.
+         */
+        @WithDefault("0")
+        int leakThreadsPerRestart();
 
         /** Largest control message accepted; larger ones get an error reply. */
         @WithDefault("65536")

@@ -12,7 +12,7 @@ import java.util.Properties;
 public final class Presets {
 
     /** In the order the help text lists them. */
-    public static final List<String> NAMES = List.of("quick", "chaos-test", "dev", "realistic", "stress", "extreme");
+    public static final List<String> NAMES = List.of("quick", "chaos-test", "leak-hunt", "dev", "realistic", "stress", "extreme");
 
     private Presets() {
     }

@@ -16,6 +16,7 @@ import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
+import io.natsoak.resources.RestartLedger;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import org.jboss.logging.Logger;
@@ -62,6 +63,7 @@ public final class ControlServer extends GuardedComponent {
     private final LeakCanary canary;
     private final MeterRegistry registry;
     private final Set<String> allowedSenders;
+    private final RestartProbe restarts;
 
     private OwnedConnection link;
     private Dispatcher dispatcher;
@@ -72,6 +74,12 @@ public final class ControlServer extends GuardedComponent {
     /** @param targets the components commands may act on, by name (the role's own component, usually one) */
     public ControlServer(NatsoakConfig config, String role, String instance, Map<String, GuardedComponent> targets, LeakCanary canary,
                          MeterRegistry registry) {
+        this(config, role, instance, targets, canary, registry, new RestartLedger(config.resources().restartWindow(), registry));
+    }
+
+    /** @param ledger where the threads each restart of a target left behind are kept (the process' resource samples carry it) */
+    public ControlServer(NatsoakConfig config, String role, String instance, Map<String, GuardedComponent> targets, LeakCanary canary,
+                         MeterRegistry registry, RestartLedger ledger) {
         super("control");
         this.config = config;
         this.role = role;
@@ -81,6 +89,8 @@ public final class ControlServer extends GuardedComponent {
         this.canary = canary;
         this.registry = registry;
         this.allowedSenders = config.control().allowedSenders().stream().map(String::strip).collect(Collectors.toUnmodifiableSet());
+        this.restarts = new RestartProbe(ledger, config.resources().restartSettle(), ThreadCensus::count);
+        targets.keySet().forEach(ledger::register);
         // Registered at 0, so increase() sees the first request of each outcome (an unknown sender above all).
         for (String outcome : OUTCOMES) {
             registry.counter(MetricNames.CONTROL_REQUESTS, MetricNames.TAG_OUTCOME, outcome);
@@ -192,15 +202,18 @@ public final class ControlServer extends GuardedComponent {
             switch (verb) {
                 case STATUS -> status(detail);
                 case RESTART -> forEachTarget(cmd, c -> {
+                    RestartProbe.Before measured = restarts.before(c);
                     c.stop();
                     c.start();
                     registry.counter(MetricNames.COMPONENT_RESTARTS, MetricNames.TAG_COMPONENT, c.name()).increment();
+                    afterRestart(measured, c);
                 }, detail);
                 case STOP -> forEachTarget(cmd, GuardedComponent::stop, detail);
                 case START -> forEachTarget(cmd, GuardedComponent::start, detail);
                 case DISCONNECT -> forEachTarget(cmd, c -> {
+                    RestartProbe.Before measured = restarts.before(c);
                     c.abort();
-                    timer.executor().schedule(() -> reconnect(c), cmd.seconds(), TimeUnit.SECONDS);
+                    timer.executor().schedule(() -> reconnect(c, measured), cmd.seconds(), TimeUnit.SECONDS);
                 }, detail);
                 case THREADDUMP -> detail.putAll(ThreadDump.take());
                 case GC -> {
@@ -249,10 +262,20 @@ public final class ControlServer extends GuardedComponent {
         }
     }
 
-    private void reconnect(GuardedComponent c) {
+    /** A component is running again after a restart or reconnect: the leak canary's per-restart leak (if on), then the measurement. */
+    private void afterRestart(RestartProbe.Before before, GuardedComponent c) {
+        canary.onRestart(c.name());
+        OwnedExecutor.Scheduler t = timer;
+        if (t != null) {
+            restarts.afterRestart(before, c, t.executor());
+        }
+    }
+
+    private void reconnect(GuardedComponent c, RestartProbe.Before before) {
         try {
             c.start();
             LOG.infof("control: %s reconnected after disconnect", c.name());
+            afterRestart(before, c);
         } catch (Exception e) {
             LOG.errorf("control: %s could not reconnect: %s", c.name(), e);
         }

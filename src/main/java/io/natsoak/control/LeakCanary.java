@@ -20,6 +20,7 @@ public final class LeakCanary {
     private static final long TICK_MILLIS = 250;
 
     private final boolean enabled;
+    private final int threadsPerRestart;
     private OwnedExecutor.Scheduler ticker;
     private final List<Thread> threads = new ArrayList<>();
     private final List<byte[]> memory = new ArrayList<>();
@@ -29,7 +30,36 @@ public final class LeakCanary {
     private long leakedBytes;
 
     public LeakCanary(boolean enabled) {
+        this(enabled, 0);
+    }
+
+    /**
+     * @param threadsPerRestart threads to leak at every in-place restart or reconnect of a component
+     *                          (natsoak.control.leak-threads-per-restart; only when enabled): the
+     *                          incident's shape, a restart that starts another copy of a loop
+     */
+    public LeakCanary(boolean enabled, int threadsPerRestart) {
         this.enabled = enabled;
+        this.threadsPerRestart = enabled ? threadsPerRestart : 0;
+    }
+
+    /**
+     * A component was restarted in place: leaks {@code threadsPerRestart} threads named
+     * {@code <component>-leaked-<n>}, so they count as the component's own (as a second copy of
+     * its loop would). Released by {@link #end()} like every other leaked thread.
+     */
+    public synchronized void onRestart(String component) {
+        CountDownLatch latch = release;
+        for (int i = 0; i < threadsPerRestart; i++) {
+            Thread t = new Thread(() -> awaitQuietly(latch), component + "-leaked-" + (threads.size() + 1));
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        if (threadsPerRestart > 0) {
+            LOG.warnf("leak canary: the restart of %s leaked %d thread(s) on purpose (%d leaked in all)", component, threadsPerRestart,
+                    threads.size());
+        }
     }
 
     public boolean enabled() {

@@ -18,6 +18,8 @@ public abstract class GuardedComponent implements Component {
     private final Object lifecycleLock = new Object();
     private volatile State state = State.STOPPED;
     private volatile boolean aborting;
+    /** Set by the component once it has done its first unit of work since its last start (see {@link #working()}). */
+    private volatile boolean workedSinceStart;
     private final AtomicLong ignoredStarts = new AtomicLong();
 
     protected GuardedComponent(String name) {
@@ -48,6 +50,7 @@ public abstract class GuardedComponent implements Component {
                 return false;
             }
             state = State.STARTING;
+            workedSinceStart = false;
             try {
                 doStart();
                 state = State.RUNNING;
@@ -103,6 +106,29 @@ public abstract class GuardedComponent implements Component {
             safeStop();
             state = State.STOPPED;
         }
+    }
+
+    /**
+     * The component has done its first unit of work since it started: a producer's first
+     * acknowledged publish, a worker's first stored receipt batch (or an assignment that gave it
+     * nothing), the verifier's first report. Until then its process is still starting, and its
+     * resources are not a baseline (a busy node can take a minute to get there).
+     */
+    protected final void workDone() {
+        workedSinceStart = true;
+    }
+
+    /** Running, and has done its first unit of work since it started ({@link #workDone()}), or has settled with none to do. */
+    public final boolean working() {
+        return state == State.RUNNING && (workedSinceStart || settledIdle());
+    }
+
+    /**
+     * Running with nothing to do, and that is final for now (a worker whose settled assignment
+     * gave it no partition): ready, although it will do no unit of work. Default: never.
+     */
+    protected boolean settledIdle() {
+        return false;
     }
 
     /** Marks a background failure; the component keeps its resources until stopped. */

@@ -115,7 +115,13 @@ public final class LocalLauncher {
         long started = System.nanoTime();
         long interval = config.local().progressInterval().toNanos();
         long nextProgress = started + interval;
-        try (LocalChaos chaos = LocalChaos.start(topology, out)) {
+        // The chaos operator runs in this process: its meters are served like a role's, so the chaos panels and alert work locally.
+        LocalMetricsEndpoint chaosMetrics = new LocalMetricsEndpoint("chaos", LocalChaos.INSTANCE);
+        try (chaosMetrics; LocalChaos chaos = LocalChaos.start(topology, out, chaosMetrics.registry())) {
+            if (chaos.enabled() && prometheus.isPresent()) {
+                chaosMetrics.start();
+                prometheus.get().addTarget(chaosMetrics.port());
+            }
             while (!interrupted && topology.verifier().isAlive()) {
                 superviseRestarts(topology);
                 prometheus.ifPresent(p -> p.supervise(out));

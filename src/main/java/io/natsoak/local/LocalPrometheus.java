@@ -51,6 +51,8 @@ public final class LocalPrometheus extends GuardedComponent {
     private final int preferredPort;
     private final Supplier<List<RoleProcess>> processes;
     private final Path targetsFile;
+    /** Endpoints besides the role processes: the launcher's own (its chaos operator). */
+    private final List<Integer> extraPorts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Process process;
     private volatile int port;
     private List<String> writtenTargets = List.of();
@@ -170,12 +172,18 @@ public final class LocalPrometheus extends GuardedComponent {
         }
     }
 
+    /** Scrapes one more endpoint on this machine (the launcher's chaos operator), from the next refresh on. */
+    public void addTarget(int port) {
+        extraPorts.add(port);
+    }
+
     /**
      * Writes the targets file when the run's processes (their ports) changed, e.g. after a scale-up;
      * Prometheus re-reads it by itself. Written whole and renamed, so it never sees half a file.
      */
     public synchronized void refreshTargets() throws IOException {
-        List<String> targets = processes.get().stream().map(p -> "127.0.0.1:" + p.httpPort()).distinct().sorted().toList();
+        List<String> targets = java.util.stream.Stream.concat(processes.get().stream().map(RoleProcess::httpPort), extraPorts.stream())
+                .map(port -> "127.0.0.1:" + port).distinct().sorted().toList();
         if (targets.equals(writtenTargets)) {
             return;
         }

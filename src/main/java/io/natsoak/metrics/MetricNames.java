@@ -47,6 +47,19 @@ public final class MetricNames {
     public static final String PROCESS_RSS = "natsoak.process.rss";
     public static final String COMPONENT_RESTARTS = "natsoak.component.restarts";
     public static final String IGNORED_STARTS = "natsoak.component.ignored.starts";
+    /** Summary: natsoak threads an in-place restart (or reconnect) left behind once settled, per component. */
+    public static final String RESTART_THREADS_LEFT = "natsoak.component.restart.threads.left";
+    /** Counter: in-place restarts (or reconnects) that left at least one thread behind, per component. */
+    public static final String RESTARTS_LEAKY = "natsoak.component.restarts.leaky";
+    /** Gauge: how many of the component's most recent measured restarts are judged (at most natsoak.resources.restart-window). */
+    public static final String RESTARTS_RECENT = "natsoak.component.restarts.recent";
+    /** Gauge: of those, how many left threads behind (the verdict and NatsoakRestartsLeaveThreads judge it). */
+    public static final String RESTARTS_RECENT_LEAKY = "natsoak.component.restarts.recent.leaky";
+    /** Gauge: this process' own judged baseline, per resource (threads, heap_after_gc, rss); NaN until its warm-up after readiness is over. */
+    public static final String RESOURCE_BASELINE = "natsoak.resource.baseline";
+    public static final String TAG_RESOURCE = "resource";
+    /** Gauge: when this process was first ready (epoch seconds); NaN while it is starting. */
+    public static final String PROCESS_READY_TIME = "natsoak.process.ready.time";
     public static final String NATS_CONNECTION_EVENTS = "natsoak.nats.connection.events";
     public static final String TAG_EVENT = "event";
 

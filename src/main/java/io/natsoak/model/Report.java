@@ -31,7 +31,16 @@ public record Report(
         int producersFinished,
         List<GapRange> gapSamples,
         Map<String, RoleResources> resources,
-        ChaosSummary chaos) {
+        ChaosSummary chaos,
+        Startup startup) {
+
+    public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
+                  long verified, long gaps, Duplicates duplicates, int partitions, long inFlight, double throughputPerSecond,
+                  Latency latencyMillis, long invalidReceipts, int producersFinished, List<GapRange> gapSamples,
+                  Map<String, RoleResources> resources, ChaosSummary chaos) {
+        this(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions, inFlight,
+                throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, null);
+    }
 
     /** A report without chaos log (the chaos summary is added by {@link #withChaos}). */
     public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
@@ -45,7 +54,13 @@ public record Report(
     /** This report with the faults of the chaos log: what was injected, when, on what (the verdict does not depend on it). */
     public Report withChaos(ChaosSummary summary) {
         return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
-                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary);
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary, startup);
+    }
+
+    /** This report with the pipeline's start-up: {@code latencyMillis} covers only what was due once its partition was consumed. */
+    public Report withStartup(Startup s) {
+        return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, s);
     }
 
     public static final String PASS = "PASS";
@@ -61,11 +76,35 @@ public record Report(
         all.addAll(growthReasons);
         return new Report(all.isEmpty() ? PASS : FAIL, List.copyOf(all), last, runId, durationSeconds, published, received, verified, gaps,
                 duplicates, partitions, inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples,
-                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos);
+                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos, startup);
     }
 
-    /** Growth of threads, heap after GC and RSS of a role: each one its worst instance's. Null until a figure exists. */
-    public record RoleResources(Growth threads, Growth heapAfterGcBytes, Growth rssBytes) {
+    /**
+     * Growth of threads, heap after GC and RSS of a role: each one its worst instance's (null until
+     * a figure exists); per component, the in-place restarts of its worst instance; and the
+     * processes that never became ready (never judged: a process killed while it was still
+     * starting, or one that cannot start).
+     */
+    public record RoleResources(Growth threads, Growth heapAfterGcBytes, Growth rssBytes, Map<String, RestartLeaks> restarts,
+                                List<String> notReady) {
+        public RoleResources {
+            restarts = restarts == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(restarts));
+            notReady = notReady == null ? List.of() : List.copyOf(notReady);
+        }
+
+        public RoleResources(Growth threads, Growth heapAfterGcBytes, Growth rssBytes) {
+            this(threads, heapAfterGcBytes, rssBytes, Map.of(), List.of());
+        }
+    }
+
+    /**
+     * What the in-place restarts (and reconnects) of one component left behind, in its worst
+     * instance: {@code restarts} measured in all, of the last {@code judgedRestarts} the
+     * {@code leaky} ones left at least one thread, {@code threadsPerRestart} on average over
+     * those; {@code crossed} when more than half of a full window leaked.
+     */
+    public record RestartLeaks(String instance, int restarts, int judgedRestarts, int leaky, double threadsPerRestart, boolean judged,
+                               boolean crossed) {
     }
 
     /**
@@ -83,6 +122,17 @@ public record Report(
     }
 
     public record Latency(double p50, double p99, double max) {
+    }
+
+    /**
+     * How the pipeline started, apart from its steady latency: seconds from the run's start to
+     * the first receipt ({@code firstVerifiedSeconds}) and to the moment every partition had been
+     * consumed ({@code readySeconds}; null until then), partitions consumed so far, and the
+     * start-up backlog: first deliveries due before their partition was first consumed, with
+     * their latency.
+     */
+    public record Startup(Double firstVerifiedSeconds, Double readySeconds, int partitionsStarted, long backlogMessages,
+                          Latency backlogLatencyMillis) {
     }
 
     /** Lost sequences {@code from}..{@code to} (inclusive) of one partition. */

@@ -1,5 +1,8 @@
 package io.natsoak.model;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * One process' resources at one moment, published by every role process on
  * {@code natsoak.<run>.resources.<role>.<instance>}. {@code processStartMillis} identifies the
@@ -8,10 +11,38 @@ package io.natsoak.model;
  * @param threads          live threads
  * @param heapAfterGcBytes old generation (long-lived heap) used after the last collection; 0 before the first one
  * @param rssBytes         resident set size; -1 where unknown
+ * @param readyAtMillis    when the process was first ready (every component running and its role's
+ *                         first unit of work done); 0 while it is still starting. Its baseline
+ *                         starts there, never earlier.
+ * @param restarts         per component restarted in place: the threads each restart left behind
+ *                         (null or empty when nothing was restarted)
  */
 public record ResourceSample(String role, String instance, long processStartMillis, long atMillis, int threads,
-                             long heapAfterGcBytes, long rssBytes) {
+                             long heapAfterGcBytes, long rssBytes, long readyAtMillis, Map<String, RestartStats> restarts) {
 
     /** How many of the last samples make up the "end" value of a growth verdict (the verifier judges it, the chaos operator waits for it). */
     public static final int END_SAMPLES = 5;
+
+    public ResourceSample {
+        restarts = restarts == null ? Map.of() : Map.copyOf(restarts);
+    }
+
+    /** A sample of a process that is ready since {@code readyAtMillis}, with nothing restarted. */
+    public ResourceSample(String role, String instance, long processStartMillis, long atMillis, int threads, long heapAfterGcBytes,
+                          long rssBytes, long readyAtMillis) {
+        this(role, instance, processStartMillis, atMillis, threads, heapAfterGcBytes, rssBytes, readyAtMillis, Map.of());
+    }
+
+    /**
+     * The in-place restarts (and disconnects) of one component whose aftermath was measured.
+     *
+     * @param settled restarts measured since the process started
+     * @param leaky   of those, the ones that left at least one thread behind
+     * @param recent  threads left behind by the most recent measured restarts, oldest first (negative: fewer than before)
+     */
+    public record RestartStats(int settled, int leaky, List<Integer> recent) {
+        public RestartStats {
+            recent = recent == null ? List.of() : List.copyOf(recent);
+        }
+    }
 }

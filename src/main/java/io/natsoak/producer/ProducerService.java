@@ -341,6 +341,7 @@ public final class ProducerService extends GuardedComponent {
                 streamFloors.set(p, windows.streamFloor(p));
                 publishedCounter.increment();
                 done++;
+                workDone();
                 if (due[p] != null && !due[p].isEmpty() && windows.canAssign(p)) {
                     ready.addLast(p);
                 }

@@ -1,9 +1,11 @@
 package io.natsoak.resources;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
+import io.natsoak.metrics.MetricNames;
 import io.natsoak.metrics.ProcessRss;
 import io.natsoak.model.Json;
 import io.natsoak.model.ResourceSample;
@@ -12,6 +14,7 @@ import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import org.jboss.logging.Logger;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -20,17 +23,27 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BooleanSupplier;
 
 /**
  * Samples this process' live threads, heap after GC and RSS every
  * {@code natsoak.resources.sample-interval} and publishes them (core NATS, fire and forget) on
- * {@code natsoak.<run>.resources.<role>.<instance>}, where the verifier judges their growth. It
- * has its own connection and its own {@code resources-sample} thread, so restarting or
+ * {@code natsoak.<run>.resources.<role>.<instance>}, where the verifier judges their growth.
+ * Each sample also says since when the process is ready and what its components' in-place
+ * restarts left behind ({@link RestartLedger}). Once the process is ready it takes its own
+ * baseline the way the verifier does ({@link WarmUpBaseline}) and exports it as
+ * {@code natsoak_resource_baseline}, so growth alerts compare each process with itself however
+ * short its life. It requests a full collection when the old generation has not been collected
+ * for {@code natsoak.resources.heap-probe-interval}, so heap after GC is known in every process.
+ * It has its own connection and its own {@code resources-sample} thread, so restarting or
  * disconnecting the role's component does not interrupt the samples.
  */
 public final class ResourceSampler extends GuardedComponent {
 
     private static final Logger LOG = Logger.getLogger(ResourceSampler.class);
+    /** The resources as the baseline gauge's {@code resource} tag names them, in {@link ResourceSample} order. */
+    public static final List<String> RESOURCES = List.of("threads", "heap_after_gc", "rss");
 
     private final NatsoakConfig config;
     private final String role;
@@ -38,19 +51,54 @@ public final class ResourceSampler extends GuardedComponent {
     private final MeterRegistry registry;
     private final Clock clock;
     private final String subject;
+    private final BooleanSupplier ready;
+    private final RestartLedger restarts;
     private final long processStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
+    private final long warmUpMillis;
+    private final long heapProbeMillis;
+
+    /** Written on the sample thread only; read by gauges. */
+    private volatile long readyAtMillis;
+    private final WarmUpBaseline[] baselines;
+    /** Each resource's exported baseline (double bits), NaN until its warm-up after readiness is over; read by the gauges. */
+    private final AtomicLongArray baselineValues = new AtomicLongArray(new long[] {NAN_BITS, NAN_BITS, NAN_BITS});
+    private static final long NAN_BITS = Double.doubleToLongBits(Double.NaN);
+    private long oldCollections = -1;
+    private long oldCollectionSeenAtMillis;
 
     private OwnedConnection link;
     private OwnedExecutor.Scheduler sampler;
 
-    public ResourceSampler(NatsoakConfig config, String role, String instance, MeterRegistry registry, Clock clock) {
+    /**
+     * @param ready    true once every component of the process runs and its role has done its first unit of work
+     * @param restarts what in-place restarts of the process' components left behind
+     */
+    public ResourceSampler(NatsoakConfig config, String role, String instance, MeterRegistry registry, Clock clock, BooleanSupplier ready,
+                           RestartLedger restarts) {
         super("resources");
         this.config = config;
         this.role = role.toLowerCase(Locale.ROOT);
         this.instance = instance;
         this.registry = registry;
         this.clock = clock;
+        this.ready = ready;
+        this.restarts = restarts;
         this.subject = new Names(config.runId()).resourcesSubject(this.role, instance.replaceAll("[^A-Za-z0-9_-]", "_"));
+        this.warmUpMillis = config.resources().warmUp().toMillis();
+        this.heapProbeMillis = config.resources().heapProbeInterval().toMillis();
+        this.baselines = new WarmUpBaseline[] {new WarmUpBaseline(warmUpMillis), new WarmUpBaseline(warmUpMillis),
+                new WarmUpBaseline(warmUpMillis)};
+        this.oldCollectionSeenAtMillis = clock.millis();
+        for (int k = 0; k < RESOURCES.size(); k++) {
+            int resource = k;
+            Gauge.builder(MetricNames.RESOURCE_BASELINE, baselineValues, v -> Double.longBitsToDouble(v.get(resource)))
+                    .tag(MetricNames.TAG_RESOURCE, RESOURCES.get(k))
+                    .description("This process' baseline (median of its warm-up after it was ready); NaN until then")
+                    .strongReference(true).register(registry);
+        }
+        Gauge.builder(MetricNames.PROCESS_READY_TIME, this, s -> s.readyAtMillis == 0 ? Double.NaN : s.readyAtMillis / 1000.0)
+                .description("When this process was first ready (every component running, first unit of work done), epoch seconds")
+                .baseUnit("seconds").strongReference(true).register(registry);
     }
 
     public String subject() {
@@ -62,26 +110,90 @@ public final class ResourceSampler extends GuardedComponent {
         link = OwnedConnection.open(config.nats(), name(), instance, registry, Provisioner.START_PATIENCE);
         sampler = OwnedExecutor.scheduler(name(), "sample");
         long interval = config.resources().sampleInterval().toMillis();
-        sampler.executor().scheduleAtFixedRate(this::publish, 0, interval, TimeUnit.MILLISECONDS);
+        sampler.executor().scheduleAtFixedRate(this::tick, 0, interval, TimeUnit.MILLISECONDS);
         LOG.infof("publishing resource samples on %s every %s", subject, config.resources().sampleInterval());
     }
 
     /** The current sample of this process. */
     public ResourceSample sample() {
         double rss = ProcessRss.bytes();
-        return new ResourceSample(role, instance, processStartMillis, clock.millis(), Thread.activeCount(), heapAfterGc(),
-                Double.isNaN(rss) ? -1 : (long) rss);
+        return new ResourceSample(role, instance, processStartMillis, clock.millis(), liveThreads(), heapAfterGc(),
+                Double.isNaN(rss) ? -1 : (long) rss, readyAtMillis, restarts.stats());
     }
 
-    private void publish() {
+    /** When the process was first ready (epoch ms), 0 while it is starting. */
+    public long readyAtMillis() {
+        return readyAtMillis;
+    }
+
+    /** Sample thread: readiness, the heap probe, the baseline, then the sample itself. */
+    private void tick() {
         try {
+            long now = clock.millis();
+            if (readyAtMillis == 0 && ready.getAsBoolean()) {
+                readyAtMillis = now;
+                LOG.infof("%s %s is ready after %.1f s; its resource baseline starts now", role, instance, (now - processStartMillis) / 1000.0);
+            }
+            probeHeap(now);
+            ResourceSample s = sample();
+            if (readyAtMillis > 0) {
+                takeBaseline(s);
+            }
             OwnedConnection l = link;
             if (l != null) {
-                l.connection().publish(subject, Json.write(sample()));
+                l.connection().publish(subject, Json.write(s));
             }
         } catch (RuntimeException e) {
             LOG.debugf("cannot publish a resource sample: %s", e);
         }
+    }
+
+    private void takeBaseline(ResourceSample s) {
+        double[] values = {s.threads(), s.heapAfterGcBytes() > 0 ? s.heapAfterGcBytes() : Double.NaN,
+                s.rssBytes() < 0 ? Double.NaN : s.rssBytes()};
+        for (int k = 0; k < values.length; k++) {
+            baselines[k].offer(s.atMillis(), values[k]);
+            if (baselineValues.get(k) == NAN_BITS && baselines[k].over(s.atMillis())) {
+                baselineValues.set(k, Double.doubleToLongBits(baselines[k].value().orElse(Double.NaN)));
+            }
+        }
+    }
+
+    /**
+     * Heap after GC is only known after a collection of the old generation, which a process with
+     * room to spare may not run for hours (a verifier's was unknown for a whole one-hour run):
+     * after {@code heap-probe-interval} without one, request one. A full collection of these
+     * small heaps takes tens of milliseconds; it only happens where the JVM ran none itself.
+     */
+    private void probeHeap(long now) {
+        if (heapProbeMillis <= 0) {
+            return;
+        }
+        long collections = oldCollections();
+        if (collections != oldCollections) {
+            oldCollections = collections;
+            oldCollectionSeenAtMillis = now;
+        } else if (now - oldCollectionSeenAtMillis >= heapProbeMillis) {
+            LOG.debugf("no old-generation collection for %d s: requesting one to know the heap after GC", (now - oldCollectionSeenAtMillis) / 1000);
+            System.gc();
+            oldCollectionSeenAtMillis = now;
+        }
+    }
+
+    private static long oldCollections() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            String name = gc.getName();
+            if (name.contains("Old") || name.contains("MarkSweep") || name.contains("Major") || name.contains("Full")) {
+                n += Math.max(0, gc.getCollectionCount());
+            }
+        }
+        return n;
+    }
+
+    /** Live threads as the JVM counts them: the same number as {@code jvm_threads_live_threads}, which the alerts compare. */
+    static int liveThreads() {
+        return ManagementFactory.getThreadMXBean().getThreadCount();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.natsoak.verifier;
 
+import java.util.List;
+
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ReceiptBatch;
 import org.jboss.logging.Logger;
@@ -20,14 +22,26 @@ final class AppliedReceipts {
     private static final Logger LOG = Logger.getLogger(AppliedReceipts.class);
 
     private final Verification verification;
+    /** Checkpointed with the verification, so a restarted verifier keeps every process' baseline; null: none. */
+    private final ResourceGrowth resources;
     private long position;
 
     AppliedReceipts(Verification verification) {
+        this(verification, null);
+    }
+
+    AppliedReceipts(Verification verification, ResourceGrowth resources) {
         this.verification = verification;
+        this.resources = resources;
     }
 
     /** Dispatcher thread: applies the batch stored at {@code streamSequence} unless it already was. */
     synchronized boolean apply(long streamSequence, byte[] data) {
+        return apply(streamSequence, data, 0);
+    }
+
+    /** @param storedAtMillis when the receipts stream stored the batch (epoch ms; 0 unknown) */
+    synchronized boolean apply(long streamSequence, byte[] data, long storedAtMillis) {
         if (streamSequence <= position) {
             return false;
         }
@@ -36,7 +50,7 @@ final class AppliedReceipts {
                     + "the messages they receipted cannot be verified", position + 1, streamSequence - 1);
         }
         try {
-            verification.onBatch(ReceiptBatch.decode(data));
+            verification.onBatch(ReceiptBatch.decode(data), storedAtMillis);
         } catch (MalformedMessageException e) {
             LOG.warnf("ignoring a malformed receipt batch at receipts-stream sequence %d: %s", streamSequence, e.getMessage());
         }
@@ -51,7 +65,7 @@ final class AppliedReceipts {
 
     /** The verification and the position at one instant. */
     synchronized Checkpoint capture(String runId, long nowMillis) {
-        return new Checkpoint(runId, nowMillis, position, verification.snapshot());
+        return new Checkpoint(runId, nowMillis, position, verification.snapshot(), resources == null ? List.of() : resources.snapshot());
     }
 
     /**
@@ -61,6 +75,9 @@ final class AppliedReceipts {
      */
     synchronized void restore(Checkpoint checkpoint) {
         verification.restore(checkpoint.state());
+        if (resources != null) {
+            resources.restore(checkpoint.resources());
+        }
         position = checkpoint.receiptsPosition();
     }
 }

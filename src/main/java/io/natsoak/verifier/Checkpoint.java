@@ -1,5 +1,8 @@
 package io.natsoak.verifier;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.natsoak.model.Json;
+
 import io.natsoak.model.ProducerMarks;
 import org.HdrHistogram.Histogram;
 
@@ -39,13 +42,29 @@ import java.util.zip.ZipException;
  *     int n, n x (long start, end, age ns) replayed ranges,
  * int n, n x producer marks (int producer, long at-millis, boolean last, int m, m x (int partition, long mark)),
  * int n, n bytes latency histogram (HdrHistogram compressed encoding),
+ * [version 2:] per partition: long first-processed-at (epoch ms, 0 none),
+ *     int n, n bytes start-up latency histogram, int n, n bytes resources (UTF-8 JSON: the
+ *     {@link ResourceGrowth} incarnations, so a restarted verifier keeps every baseline),
  * int end magic "CVSN"
  * </pre>
  * Readers refuse any other version: a new field means a new version number and a reader for it.
+ * Version 1 (no start-up, no resources) is still read.
  */
-record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Verification.Snapshot state) {
+record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Verification.Snapshot state,
+                  List<ResourceGrowth.IncarnationState> resources) {
 
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    private static final int OLDEST_VERSION = 1;
+    private static final TypeReference<List<ResourceGrowth.IncarnationState>> RESOURCES = new TypeReference<>() {
+    };
+
+    Checkpoint {
+        resources = resources == null ? List.of() : List.copyOf(resources);
+    }
+
+    Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Verification.Snapshot state) {
+        this(runId, writtenAtMillis, receiptsPosition, state, List.of());
+    }
     private static final int MAGIC = 0x4E535643; // "NSVC"
     private static final int END_MAGIC = 0x4356534E; // "CVSN"
     /** Refuse to inflate more than this: a damaged or hostile length must not exhaust the heap. */
@@ -92,15 +111,33 @@ record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Ver
                     out.writeLong(e.getValue());
                 }
             }
-            ByteBuffer histogram = ByteBuffer.allocate(s.latency().getNeededByteBufferCapacity());
-            int length = s.latency().encodeIntoCompressedByteBuffer(histogram);
-            out.writeInt(length);
-            out.write(histogram.array(), 0, length);
+            writeHistogram(out, s.latency());
+            long[] first = s.firstProcessedAtMillis();
+            for (int p = 0; p < s.ledgers().length; p++) {
+                out.writeLong(first == null ? 0 : first[p]);
+            }
+            writeHistogram(out, s.startupLatency());
+            byte[] json = Json.write(resources);
+            out.writeInt(json.length);
+            out.write(json);
             out.writeInt(END_MAGIC);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e); // cannot happen: no real I/O
         }
         return bytes.toByteArray();
+    }
+
+    private static void writeHistogram(DataOutputStream out, Histogram h) throws IOException {
+        ByteBuffer histogram = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        int length = h.encodeIntoCompressedByteBuffer(histogram);
+        out.writeInt(length);
+        out.write(histogram.array(), 0, length);
+    }
+
+    private static Histogram readHistogram(DataInputStream in, String what) throws IOException, CheckpointException, DataFormatException {
+        byte[] bytes = new byte[count(in, in.readInt(), 1, what + " bytes")];
+        in.readFully(bytes);
+        return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(bytes), 2);
     }
 
     private static void writeLedger(DataOutputStream out, PartitionLedger.State l) throws IOException {
@@ -141,8 +178,9 @@ record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Ver
                 throw new CheckpointException(String.format("it is not a natsoak verifier checkpoint (magic %08x)", magic));
             }
             int version = in.readUnsignedShort();
-            if (version != VERSION) {
-                throw new CheckpointException("it has format version " + version + "; this verifier reads version " + VERSION);
+            if (version < OLDEST_VERSION || version > VERSION) {
+                throw new CheckpointException("it has format version " + version + "; this verifier reads versions " + OLDEST_VERSION
+                        + " to " + VERSION);
             }
             String runId = in.readUTF();
             int partitions = count(in, in.readInt(), 1, "partitions");
@@ -181,14 +219,32 @@ record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Ver
                 }
                 marks.add(new ProducerMarks(producer, atMillis, last, m));
             }
-            byte[] histogramBytes = new byte[count(in, in.readInt(), 1, "latency histogram bytes")];
-            in.readFully(histogramBytes);
-            Histogram latency = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(histogramBytes), 2);
+            Histogram latency = readHistogram(in, "latency histogram");
+            Verification.Snapshot state;
+            List<ResourceGrowth.IncarnationState> resources = List.of();
+            if (version >= 2) {
+                long[] firstProcessed = new long[partitions];
+                for (int p = 0; p < partitions; p++) {
+                    firstProcessed[p] = in.readLong();
+                }
+                Histogram startup = readHistogram(in, "start-up latency histogram");
+                byte[] json = new byte[count(in, in.readInt(), 1, "resource bytes")];
+                in.readFully(json);
+                try {
+                    resources = Json.MAPPER.readValue(json, RESOURCES);
+                } catch (IOException e) {
+                    throw new CheckpointException("its resources cannot be read (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                }
+                state = new Verification.Snapshot(producers, ledgers, replays, published, List.copyOf(marks), received, redelivered,
+                        unexplained, invalid, latency, firstProcessed, startup);
+            } else {
+                state = new Verification.Snapshot(producers, ledgers, replays, published, List.copyOf(marks), received, redelivered,
+                        unexplained, invalid, latency);
+            }
             if (in.readInt() != END_MAGIC || in.read() != -1) {
                 throw new CheckpointException("it does not end where its contents do");
             }
-            return new Checkpoint(runId, writtenAt, position, new Verification.Snapshot(producers, ledgers, replays, published,
-                    List.copyOf(marks), received, redelivered, unexplained, invalid, latency));
+            return new Checkpoint(runId, writtenAt, position, state, resources);
         } catch (EOFException e) {
             throw new CheckpointException("it is truncated");
         } catch (IOException | DataFormatException | RuntimeException e) {

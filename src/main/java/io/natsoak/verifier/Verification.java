@@ -43,6 +43,14 @@ public final class Verification {
     private final long windowNanos;
     private final LongSupplier nanoClock;
     private final Histogram latency = new Histogram(HIGHEST_LATENCY_MICROS, 3);
+    /**
+     * Start-up: first deliveries that were due before their partition was first consumed (the
+     * backlog producers built while workers were still starting). Their latency is how long the
+     * pipeline took to start, not how fast it runs, so it is kept apart from {@link #latency}.
+     */
+    private final Histogram startupLatency = new Histogram(HIGHEST_LATENCY_MICROS, 3);
+    /** Per partition: when its first receipt was stored (epoch ms), 0 before. */
+    private final long[] firstProcessedAtMillis;
 
     private java.util.function.LongConsumer latencyListener = micros -> { };
     private long received;
@@ -55,6 +63,7 @@ public final class Verification {
         this.ledgers = new PartitionLedger[partitions];
         this.replays = new ReplayRanges[partitions];
         this.published = new long[partitions];
+        this.firstProcessedAtMillis = new long[partitions];
         this.markHistory = new ArrayDeque[partitions];
         for (int p = 0; p < partitions; p++) {
             ledgers[p] = new PartitionLedger();
@@ -72,12 +81,27 @@ public final class Verification {
     }
 
     public synchronized void onBatch(ReceiptBatch batch) {
+        onBatch(batch, 0);
+    }
+
+    /** @param storedAtMillis when the receipts stream stored the batch (epoch ms; 0 unknown: no start-up is told apart) */
+    public synchronized void onBatch(ReceiptBatch batch, long storedAtMillis) {
         for (Receipt r : batch.receipts()) {
-            onReceipt(r);
+            onReceipt(r, storedAtMillis);
         }
     }
 
     public synchronized void onReceipt(Receipt r) {
+        onReceipt(r, 0);
+    }
+
+    /**
+     * @param storedAtMillis when the receipt's batch was stored, about when its processing ended:
+     *                       minus the receipt's latency it is when the message was due, which
+     *                       tells the start-up backlog (due before its partition was first
+     *                       consumed) from steady work
+     */
+    public synchronized void onReceipt(Receipt r, long storedAtMillis) {
         received++;
         if (r.partition() < 0 || r.partition() >= ledgers.length || r.sequence() < 1) {
             invalid++;
@@ -98,9 +122,50 @@ public final class Verification {
             }
         } else {
             long micros = Math.min(Math.max(0, r.latencyMicros()), HIGHEST_LATENCY_MICROS);
-            latency.recordValue(micros);
-            latencyListener.accept(micros);
+            if (startUp(r.partition(), storedAtMillis, micros)) {
+                startupLatency.recordValue(micros);
+            } else {
+                latency.recordValue(micros);
+                latencyListener.accept(micros);
+            }
         }
+    }
+
+    /** A first delivery due before its partition was first consumed is start-up; the partition's first receipt always is. */
+    private boolean startUp(int p, long storedAtMillis, long latencyMicros) {
+        if (storedAtMillis <= 0) {
+            return false;
+        }
+        if (firstProcessedAtMillis[p] == 0) {
+            firstProcessedAtMillis[p] = storedAtMillis;
+            return true;
+        }
+        return storedAtMillis - latencyMicros / 1000 < firstProcessedAtMillis[p];
+    }
+
+    /**
+     * The pipeline's start, relative to {@code runStartMillis}: the first receipt, the moment the
+     * last partition was first consumed (null until every partition was), and the backlog.
+     */
+    public synchronized Report.Startup startup(long runStartMillis) {
+        long first = 0;
+        long last = 0;
+        int started = 0;
+        for (long at : firstProcessedAtMillis) {
+            if (at > 0) {
+                started++;
+                first = first == 0 ? at : Math.min(first, at);
+                last = Math.max(last, at);
+            }
+        }
+        Double firstSeconds = first == 0 ? null : Math.max(0, first - runStartMillis) / 1000.0;
+        Double readySeconds = started < firstProcessedAtMillis.length || last == 0 ? null : Math.max(0, last - runStartMillis) / 1000.0;
+        return new Report.Startup(firstSeconds, readySeconds, started, startupLatency.getTotalCount(), latencyOf(startupLatency));
+    }
+
+    private static Report.Latency latencyOf(Histogram h) {
+        return h.getTotalCount() == 0 ? new Report.Latency(0, 0, 0)
+                : new Report.Latency(h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
     }
 
     public synchronized void onMarks(ProducerMarks marks) {
@@ -185,7 +250,14 @@ public final class Verification {
      */
     record Snapshot(int producers, PartitionLedger.State[] ledgers, long[][][] replays, long[] published,
                     List<ProducerMarks> latestMarks, long received, long redelivered, long unexplained, long invalid,
-                    Histogram latency) {
+                    Histogram latency, long[] firstProcessedAtMillis, Histogram startupLatency) {
+
+        /** A snapshot of a format without start-up (checkpoint version 1): every partition counts as started. */
+        Snapshot(int producers, PartitionLedger.State[] ledgers, long[][][] replays, long[] published, List<ProducerMarks> latestMarks,
+                 long received, long redelivered, long unexplained, long invalid, Histogram latency) {
+            this(producers, ledgers, replays, published, latestMarks, received, redelivered, unexplained, invalid, latency, null,
+                    new Histogram(HIGHEST_LATENCY_MICROS, 3));
+        }
     }
 
     synchronized Snapshot snapshot() {
@@ -199,7 +271,7 @@ public final class Verification {
         List<ProducerMarks> marks = new ArrayList<>(latestMarks.values());
         marks.sort(java.util.Comparator.comparingInt(ProducerMarks::producer));
         return new Snapshot(producers, states, replayed, published.clone(), List.copyOf(marks), received, redelivered, unexplained,
-                invalid, latency.copy());
+                invalid, latency.copy(), firstProcessedAtMillis.clone(), startupLatency.copy());
     }
 
     /**
@@ -240,10 +312,19 @@ public final class Verification {
             }
         }
         Histogram restoredLatency = new Histogram(HIGHEST_LATENCY_MICROS, 3);
+        Histogram restoredStartup = new Histogram(HIGHEST_LATENCY_MICROS, 3);
         try {
             restoredLatency.add(s.latency());
+            if (s.startupLatency() != null) {
+                restoredStartup.add(s.startupLatency());
+            }
         } catch (ArrayIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("the latency histogram holds values above " + HIGHEST_LATENCY_MICROS + " µs");
+            throw new IllegalArgumentException("a latency histogram holds values above " + HIGHEST_LATENCY_MICROS + " µs");
+        }
+        long[] firstProcessed = s.firstProcessedAtMillis();
+        if (firstProcessed != null && firstProcessed.length != ledgers.length) {
+            throw new IllegalArgumentException("the snapshot has first-processed times of " + firstProcessed.length + " partitions, this verification "
+                    + ledgers.length);
         }
         // Everything checked: only now is any state replaced.
         latestMarks.clear();
@@ -265,6 +346,12 @@ public final class Verification {
         invalid = s.invalid();
         latency.reset();
         latency.add(restoredLatency);
+        startupLatency.reset();
+        startupLatency.add(restoredStartup);
+        for (int p = 0; p < ledgers.length; p++) {
+            // Without times (an older checkpoint), a partition with anything verified has started: nothing more is start-up there.
+            firstProcessedAtMillis[p] = firstProcessed != null ? firstProcessed[p] : ledgers[p].verified() > 0 ? 1 : 0;
+        }
     }
 
     public synchronized Report report(String runId, double durationSeconds, boolean last) {
@@ -305,9 +392,7 @@ public final class Verification {
             reasons.add((producers - finished) + " of " + producers + " producer(s) never reported their last message");
         }
         double throughput = durationSeconds > 0 ? verified / durationSeconds : 0;
-        Report.Latency lat = latency.getTotalCount() == 0 ? new Report.Latency(0, 0, 0)
-                : new Report.Latency(latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(99) / 1000.0,
-                        latency.getMaxValue() / 1000.0);
+        Report.Latency lat = latencyOf(latency);
         return new Report(reasons.isEmpty() ? Report.PASS : Report.FAIL, reasons, last, runId, durationSeconds, totalPublished,
                 received, verified, gaps, new Report.Duplicates(redelivered, unexplained), ledgers.length, inFlight, throughput, lat,
                 invalid, finished, samples, Map.of());

@@ -26,6 +26,7 @@ import io.nats.client.Subscription;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsJetStreamMetaData;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -100,7 +101,7 @@ public final class VerifierService extends GuardedComponent {
         this.chaosLog = new ChaosLogReader(names, config.nats());
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
-        this.applied = new AppliedReceipts(verification);
+        this.applied = new AppliedReceipts(verification, growth);
         this.checkpointer = new Checkpointer(name(), config, applied, clock, registry);
     }
 
@@ -205,7 +206,8 @@ public final class VerifierService extends GuardedComponent {
     private void onReceipts(Message msg) {
         lastArrivalMillis = clock.millis();
         receivedSinceStart = true;
-        applied.apply(msg.metaData().streamSequence(), msg.getData());
+        NatsJetStreamMetaData meta = msg.metaData();
+        applied.apply(meta.streamSequence(), msg.getData(), meta.timestamp().toInstant().toEpochMilli());
     }
 
     /** Dispatcher thread: a resource sample of some role process (core NATS; a lost one is just one sample fewer). */
@@ -217,9 +219,11 @@ public final class VerifierService extends GuardedComponent {
         }
     }
 
-    /** The per-role growth figures; the thresholds only fail the final verdict. */
+    /** The per-role resource figures; growth thresholds fail only the final verdict, leaking restarts the live one too. */
     private Report withResources(Report r) {
-        return r.withResources(growth.byRole(), r.last() ? growth.reasons() : List.of()).withChaos(chaosLog.summary());
+        RunClock clock = run;
+        Report out = r.withResources(growth.byRole(), r.last() ? growth.reasons() : growth.restartReasons()).withChaos(chaosLog.summary());
+        return clock == null ? out : out.withStartup(verification.startup(clock.startedAtMillis()));
     }
 
     /** For tests and diagnostics: the resource-growth analysis fed by the samples. */
@@ -259,6 +263,7 @@ public final class VerifierService extends GuardedComponent {
             if (finalReport != null) {
                 return;
             }
+            workDone();
             LOG.infof("progress: %s published %d verified %d in-flight %d gaps %d duplicates %d/%d (redelivered/unexplained) %.0f msg/s",
                     format(live.durationSeconds()), live.published(), live.verified(), live.inFlight(), live.gaps(),
                     live.duplicates().redelivered(), live.duplicates().unexplained(), live.throughputPerSecond());

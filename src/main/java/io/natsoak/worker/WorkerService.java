@@ -276,6 +276,16 @@ public final class WorkerService extends GuardedComponent {
      * strategy). A grant waits on the handoff thread behind earlier work, and its claim retries
      * through a NATS outage; the lease can lapse meanwhile and the partition go to another member.
      */
+    /** Ready with no partition: the manager applied an assignment that gives this member none (or static assignment gave none). */
+    @Override
+    protected boolean settledIdle() {
+        if (!config.worker().assignment().managed()) {
+            return IntStream.range(0, config.partitions().count()).noneMatch(p -> p % config.worker().count() == index);
+        }
+        PartitionManager m = manager;
+        return m != null && m.appliedVersion() > 0 && m.leaseValid() && m.owned().isEmpty();
+    }
+
     private boolean stillGranted(int p) {
         if (!config.worker().assignment().managed()) {
             return true;
@@ -481,6 +491,7 @@ public final class WorkerService extends GuardedComponent {
                         }
                     });
             receiptBatches.increment();
+            workDone();
         }
         for (PendingMessage m : kept) {
             PartitionState state = m.state();

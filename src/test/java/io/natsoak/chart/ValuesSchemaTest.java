@@ -75,7 +75,7 @@ class ValuesSchemaTest {
             "config: {partitions: {distribution: zipf}}|- config.partitions.distribution: config.partitions.distribution must be one of the following: \"uniform\", \"exponential\"",
             "config: {duration: forever}|- config.duration: Does not match pattern",
             "chaos: {enabled: 'yes'}|- chaos.enabled: Invalid type. Expected: boolean, given: string",
-            "preset: fast|- preset: preset must be one of the following: \"quick\", \"chaos-test\", \"dev\", \"realistic\", \"stress\", \"extreme\"",
+            "preset: fast|- preset: preset must be one of the following: \"quick\", \"chaos-test\", \"leak-hunt\", \"dev\", \"realistic\", \"stress\", \"extreme\"",
             "nats: {replicas: 2}|- nats.replicas: nats.replicas must be one of the following: 1, 3, 5",
             "nats: {mode: embedded}|- nats.mode: nats.mode must be one of the following: \"internal\", \"external\"",
             "nats: {external: {urls: ['http://nats:4222']}}|- nats.external.urls.0: Does not match pattern",

@@ -22,7 +22,7 @@ class CommandLineIT {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "local --profile nosuch|natsoak: natsoak.preset: \"nosuch\" is not a preset; allowed: quick, chaos-test, dev, realistic, stress, extreme",
+            "local --profile nosuch|natsoak: natsoak.preset: \"nosuch\" is not a preset; allowed: quick, chaos-test, leak-hunt, dev, realistic, stress, extreme",
             "local -Dnatsoak.partitions.count=lots|natsoak: natsoak.partitions.count: \"lots\" is not valid; allowed: a whole number",
             "local -Dnatsoak.partitons.count=3|natsoak: natsoak.partitons.count: unknown setting; see './natsoak settings' for the known ones",
             "local --duration soon|natsoak: natsoak.duration: \"soon\" is not valid; allowed: a duration such as 500ms, 30s, 2m, 8h",

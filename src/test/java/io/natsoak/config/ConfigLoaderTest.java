@@ -55,7 +55,7 @@ class ConfigLoaderTest {
 
     @ParameterizedTest(name = "{0}={1} -> {2}")
     @CsvSource(delimiter = '|', value = {
-            "natsoak.preset|nosuch|natsoak.preset: \"nosuch\" is not a preset; allowed: quick, chaos-test, dev, realistic, stress, extreme",
+            "natsoak.preset|nosuch|natsoak.preset: \"nosuch\" is not a preset; allowed: quick, chaos-test, leak-hunt, dev, realistic, stress, extreme",
             "natsoak.partitions.count|abc|natsoak.partitions.count: \"abc\" is not valid; allowed: a whole number",
             "natsoak.partitions.count|0|natsoak.partitions.count: 0 is not valid; allowed: 1 to 100000",
             "natsoak.partitions.count|-5|natsoak.partitions.count: -5 is not valid; allowed: 1 to 100000",

@@ -44,6 +44,11 @@ class ResourceGrowthTest {
         }
     }
 
+    /** A sample of a process that was ready from its start (its first sample opens the warm-up). */
+    private static ResourceSample ready(String role, String instance, long processStart, long at, int threads, long heap, long rss) {
+        return new ResourceSample(role, instance, processStart, at, threads, heap, rss, Math.max(1, processStart));
+    }
+
     private final TestClock clock = new TestClock();
     private final ResourceGrowth growth = new ResourceGrowth(LIMITS, clock);
 
@@ -52,7 +57,7 @@ class ResourceGrowthTest {
         for (int s = 0; s <= seconds; s += 5) {
             long at = fromMillis + s * 1000L;
             clock.millis = Math.max(clock.millis, at);
-            growth.add(new ResourceSample(role, instance, processStart, at, (int) threadsAtSecond.applyAsLong(s), 100 * MIB, 200 * MIB));
+            growth.add(ready(role, instance, processStart, at, (int) threadsAtSecond.applyAsLong(s), 100 * MIB, 200 * MIB));
         }
     }
 
@@ -82,7 +87,7 @@ class ResourceGrowthTest {
             long at = START + s * 1000L;
             clock.millis = at;
             long heap = s <= 30 ? 100 * MIB : 100 * MIB + (s - 30) * MIB / 10; // +27 MiB by the end
-            growth.add(new ResourceSample("verifier", "verifier", START, at, 30, heap, 200 * MIB));
+            growth.add(ready("verifier", "verifier", START, at, 30, heap, 200 * MIB));
         }
         Report.Growth heap = growth.byRole().get("verifier").heapAfterGcBytes();
         assertThat(heap.crossed()).isTrue();
@@ -133,7 +138,7 @@ class ResourceGrowthTest {
     void theSlopeIsTheLeastSquaresFitPerHourAndZeroForAFlatSeries() {
         for (int minute = 0; minute <= 120; minute++) {
             clock.millis = START + minute * 60_000L;
-            growth.add(new ResourceSample("worker", "linear", START, clock.millis, 100 + minute / 6, 100 * MIB, 200 * MIB));
+            growth.add(ready("worker", "linear", START, clock.millis, 100 + minute / 6, 100 * MIB, 200 * MIB));
         }
         Report.RoleResources w = growth.byRole().get("worker");
         assertThat(w.threads().slopePerHour()).isCloseTo(10, within(0.2)); // a step every 6 minutes: 10 per hour
@@ -148,9 +153,9 @@ class ResourceGrowthTest {
             long at = START + s * 1000L;
             clock.millis = at;
             // 34 -> 36 threads (+5.9 %, but 2 threads) and 10 -> 11.1 MiB heap (+11 %, but 1.1 MiB): noise
-            floored.add(new ResourceSample("worker", "small", START, at, s <= 30 ? 34 : 36, s <= 30 ? 10 * MIB : 11 * MIB + MIB / 10, 200 * MIB));
+            floored.add(ready("worker", "small", START, at, s <= 30 ? 34 : 36, s <= 30 ? 10 * MIB : 11 * MIB + MIB / 10, 200 * MIB));
             // 34 -> 40 threads: above both the percentage and the floor
-            floored.add(new ResourceSample("producer", "leaky", START, at, s <= 30 ? 34 : 40, 100 * MIB, 200 * MIB));
+            floored.add(ready("producer", "leaky", START, at, s <= 30 ? 34 : 40, 100 * MIB, 200 * MIB));
         }
         assertThat(floored.reasons()).containsExactly("threads of leaky grew 17.6% (34 -> 40), limit 5%");
     }
@@ -162,8 +167,8 @@ class ResourceGrowthTest {
         for (long t = 0; t <= Duration.ofHours(12).toMillis(); t += step) {
             long at = START + t;
             clock.millis = at;
-            growth.add(new ResourceSample("worker", "ten", START, at, t == 0 ? 100 : 110, 100 * MIB, 200 * MIB));
-            growth.add(new ResourceSample("producer", "eleven", START, at, t == 0 ? 100 : 111, 100 * MIB, 200 * MIB));
+            growth.add(ready("worker", "ten", START, at, t == 0 ? 100 : 110, 100 * MIB, 200 * MIB));
+            growth.add(ready("producer", "eleven", START, at, t == 0 ? 100 : 111, 100 * MIB, 200 * MIB));
         }
         assertThat(growth.reasons()).containsExactly("threads of eleven grew 11% (100 -> 111), limit 10%");
     }
@@ -185,7 +190,7 @@ class ResourceGrowthTest {
 
         for (int s = 0; s <= 120; s += 5) {
             clock.millis = START + s * 1000L;
-            growth.add(new ResourceSample("verifier", "verifier", START, clock.millis, 30, s <= 30 ? 0 : 50 * MIB, -1));
+            growth.add(ready("verifier", "verifier", START, clock.millis, 30, s <= 30 ? 0 : 50 * MIB, -1));
         }
         Report.RoleResources v = growth.byRole().get("verifier");
         assertThat(v.heapAfterGcBytes().baseline()).as("0 means no old-generation collection yet: unknown, not a baseline").isEqualTo(50 * MIB);
@@ -201,7 +206,7 @@ class ResourceGrowthTest {
         for (int s = 0; s <= 1_200; s += 5) {
             clock.millis = START + s * 1000L;
             long heap = s < 600 ? 0 : s <= 630 ? 20 * MIB : 20 * MIB + (s - 630) * MIB / 10;
-            growth.add(new ResourceSample("worker", "worker-0", START, clock.millis, 30, heap, 200 * MIB));
+            growth.add(ready("worker", "worker-0", START, clock.millis, 30, heap, 200 * MIB));
         }
         Report.Growth heap = growth.byRole().get("worker").heapAfterGcBytes();
         assertThat(heap.baseline()).isEqualTo(20 * MIB);

@@ -37,6 +37,11 @@ public final class LocalChaos implements AutoCloseable {
 
     /** Starts the operator on a started topology (empty when chaos is disabled). */
     public static LocalChaos start(LocalTopology topology, PrintStream out) throws Exception {
+        return start(topology, out, new SimpleMeterRegistry());
+    }
+
+    /** @param registry where the operator's meters go (the launcher serves it to a local Prometheus) */
+    public static LocalChaos start(LocalTopology topology, PrintStream out, MeterRegistry registry) throws Exception {
         Map<String, String> settings = new HashMap<>(topology.roleSettings());
         settings.put("natsoak.role", "chaos");
         settings.put("natsoak.instance", INSTANCE);
@@ -44,7 +49,6 @@ public final class LocalChaos implements AutoCloseable {
         if (!config.chaos().enabled()) {
             return new LocalChaos(null, null, null);
         }
-        MeterRegistry registry = new SimpleMeterRegistry();
         LocalBackend backend = new LocalBackend(topology, config.chaos().natsRestartDelay());
         ChaosOperator operator = new ChaosOperator(config, INSTANCE, backend, registry, Clock.systemUTC());
         ControlServer control = null;
