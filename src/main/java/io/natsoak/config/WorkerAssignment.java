@@ -5,7 +5,6 @@ import io.natsoak.assign.ManagerSettings;
 import io.natsoak.assign.Strategies;
 
 import java.time.Duration;
-import java.util.Locale;
 
 /** Turns the worker settings into the partition manager's settings and strategy. */
 public final class WorkerAssignment {
@@ -31,7 +30,6 @@ public final class WorkerAssignment {
     }
 
     public static AssignmentStrategy strategy(NatsoakConfig config) {
-        return Strategies.of(config.worker().assignment().name().toLowerCase(Locale.ROOT), config.worker().virtualNodes(),
-                config.worker().maxLoadFactor());
+        return Strategies.of(config.worker().assignment(), config.worker().virtualNodes(), config.worker().maxLoadFactor());
     }
 }
