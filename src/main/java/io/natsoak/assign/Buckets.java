@@ -17,22 +17,15 @@ import io.nats.client.api.StorageType;
  * (nats-server 2.9 must not see a stream deleted and recreated under the same name). Tolerates
  * other members creating them at the same moment.
  * <p>
- * No bucket has a TTL (max age), on purpose. On nats-server before 2.10.19 a TTL desynchronises
- * the replicas of a bucket that takes conditional writes: each replica expires entries on its own
- * timer, and a write expecting "no entry" (a KV create, {@code delete(key, 0)}) is checked by
- * every replica against its own store (the leader does not pre-check it, nats-server#5644). One
- * replica stores it, another rejects it, and from then on they number entries differently and
- * disagree on content. natsoak's chaos test found exactly that: a new member's acknowledged
- * revision was 506 while the leader's watch showed 510, the leader took it for a newer
- * incarnation and wrote the new one "gone", and the member fenced itself and rejoined dozens of
- * times a second. So nothing here expires: the leader evicts silent member keys and followers
- * evict a silent leader key, both with revision-checked deletes (see PartitionManager).
+ * No bucket has a TTL (max age), on purpose: on nats-server before 2.10.19 a TTL
+ * desynchronises the replicas of a bucket that takes conditional writes. Nothing expires; the
+ * leader evicts silent member keys and followers evict a silent leader key, both with
+ * revision-checked deletes. docs/partition-manager.md ("What nats-server 2.9 forced") tells
+ * what the chaos test found.
  */
 final class Buckets {
 
     private static final Logger LOG = Logger.getLogger(Buckets.class);
-    private static final int STREAM_NAME_IN_USE = 10058;
-    private static final int STREAM_NOT_FOUND = 10059;
 
     private Buckets() {
     }
@@ -57,7 +50,7 @@ final class Buckets {
             }
             return;
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+            if (e.getApiErrorCode() != ErrorCodes.STREAM_NOT_FOUND) {
                 throw e;
             }
         }
@@ -71,7 +64,7 @@ final class Buckets {
             kvm.create(config);
             LOG.infof("created bucket %s (replicas %d)", bucket, replicas);
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
+            if (e.getApiErrorCode() != ErrorCodes.STREAM_NAME_IN_USE) {
                 throw e;
             }
         }

@@ -2,35 +2,25 @@ package io.natsoak.assign;
 
 import io.natsoak.config.NatsoakConfig;
 
-import java.util.Locale;
-
-/** Builds a strategy from its configuration name (what the lead wires to {@code io.natsoak.config.AssignmentStrategy}). */
+/** Builds the strategy the configuration names ({@link io.natsoak.config.AssignmentStrategy}). */
 public final class Strategies {
 
     private Strategies() {
     }
 
-    /**
-     * @param name {@code static}, {@code round-robin}, {@code consistent-hash} or
-     *             {@code weighted-consistent-hash} (case and {@code _}/{@code -} do not matter)
-     */
-    public static AssignmentStrategy of(String name, int virtualNodes, double maxLoadFactor) {
-        String n = name.strip().toLowerCase(Locale.ROOT).replace('_', '-');
-        return switch (n) {
-            case "static" -> new StaticStrategy();
-            case "round-robin", "roundrobin" -> new RoundRobinStrategy();
-            case "consistent-hash", "consistenthash" -> new ConsistentHashStrategy(virtualNodes);
-            case "weighted-consistent-hash", "weightedconsistenthash", "weighted" ->
-                    new WeightedConsistentHashStrategy(virtualNodes, maxLoadFactor);
-            default -> throw new IllegalArgumentException("unknown assignment strategy '" + name
-                    + "' (static, round-robin, consistent-hash, weighted-consistent-hash)");
+    /** The strategy {@code kind} names, with its parameters (the consistent hashes use them). */
+    public static AssignmentStrategy of(io.natsoak.config.AssignmentStrategy kind, int virtualNodes, double maxLoadFactor) {
+        return switch (kind) {
+            case STATIC -> new StaticStrategy();
+            case ROUND_ROBIN -> new RoundRobinStrategy();
+            case CONSISTENT_HASH -> new ConsistentHashStrategy(virtualNodes);
+            case WEIGHTED_CONSISTENT_HASH -> new WeightedConsistentHashStrategy(virtualNodes, maxLoadFactor);
         };
     }
 
     /** The strategy the worker settings name. */
     public static AssignmentStrategy of(NatsoakConfig config) {
-        return of(config.worker().assignment().name().toLowerCase(Locale.ROOT), config.worker().virtualNodes(),
-                config.worker().maxLoadFactor());
+        return of(config.worker().assignment(), config.worker().virtualNodes(), config.worker().maxLoadFactor());
     }
 
     /** The default for workers: weighted consistent hashing, 200 virtual nodes, load bound 1.3. */

@@ -23,10 +23,20 @@ final class Wire {
      * member created the key (its incarnation); it is 0 in the creating write itself, whose revision it is.
      */
     record Heartbeat(String id, long inc, String nonce, long seq, long at, String instance) {
+        static Heartbeat decode(byte[] data) {
+            return Json.read(data, Heartbeat.class);
+        }
     }
 
     /** Value of {@code leader/leader}. */
     record LeaderClaim(String member, String nonce, long since) {
+        static LeaderClaim decode(byte[] data) {
+            return Json.read(data, LeaderClaim.class);
+        }
+    }
+
+    static byte[] encode(Object record) {
+        return Json.write(record);
     }
 
     /** A member incarnation. */

@@ -287,7 +287,7 @@ class PartitionManagerIT {
         Set<Integer> its = new TreeSet<>(victim.manager.owned());
         Duration freeze = TTL.multipliedBy(3);
         long t0 = System.nanoTime();
-        victim.manager.freeze(freeze);
+        ManagerProbe.freeze(victim.manager, freeze);
 
         // While frozen (no renewals, no callbacks), owns() must turn false within the lease by itself.
         await().atMost(SETTINGS.lease().plusMillis(200)).pollInterval(Duration.ofMillis(5))
@@ -327,7 +327,7 @@ class PartitionManagerIT {
         awaitSteady(List.of(a, b), 2);
         Member victim = a.manager.isLeader() ? b : a;
         long incarnation = victim.manager.incarnation();
-        victim.manager.pauseHeartbeats(TTL.multipliedBy(2));
+        ManagerProbe.pauseHeartbeats(victim.manager, TTL.multipliedBy(2));
         await().atMost(TTL.plusSeconds(1)).until(() -> victim.listener.fencedCalls == 1);
         assertThat(victim.manager.owned()).isEmpty();
         await().atMost(TTL.multipliedBy(2).plusSeconds(5)).until(() -> victim.manager.incarnation() > incarnation);
@@ -417,8 +417,8 @@ class PartitionManagerIT {
             assertThat(version).isPositive();
             for (Member m : group) {
                 assertThat(m.manager.appliedVersion()).as(m.name + " version").isEqualTo(version);
-                assertThat(m.manager.latestVersion()).as(m.name + " latest").isEqualTo(version);
-                assertThat(m.manager.assignedMembers()).as(m.name + " members").hasSize(expectedMembers);
+                assertThat(ManagerProbe.latestVersion(m.manager)).as(m.name + " latest").isEqualTo(version);
+                assertThat(ManagerProbe.assignedMembers(m.manager)).as(m.name + " members").hasSize(expectedMembers);
             }
             int[] owner = new int[PARTITIONS];
             Arrays.fill(owner, -1);
@@ -426,7 +426,7 @@ class PartitionManagerIT {
                 Member m = group.get(i);
                 Set<Integer> owned = m.manager.owned();
                 assertThat(m.listener.held()).as(m.name + " listener agrees").isEqualTo(owned);
-                assertThat(owned).as(m.name + " holds exactly what the record assigns it").isEqualTo(m.manager.assignedPartitions());
+                assertThat(owned).as(m.name + " holds exactly what the record assigns it").isEqualTo(ManagerProbe.assignedPartitions(m.manager));
                 for (int p : owned) {
                     assertThat(owner[p]).as("partition %d owned twice", p).isEqualTo(-1);
                     owner[p] = i;

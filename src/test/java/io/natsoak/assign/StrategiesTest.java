@@ -101,9 +101,12 @@ class StrategiesTest {
                 shuffled.add(shuffled.get(0)); // duplicates are ignored
                 assertThat(s.assign(shuffled, w)).as(s.name()).isEqualTo(reference);
             }
-            // A fresh instance (another process) computes the same thing.
-            AssignmentStrategy again = Strategies.of(s.name().replaceAll("\\(.*", ""), 200, 1.3);
-            assertThat(again.assign(ids, w)).as(s.name()).isEqualTo(reference);
+        }
+        // A fresh instance (another process) computes the same thing.
+        for (io.natsoak.config.AssignmentStrategy kind : io.natsoak.config.AssignmentStrategy.values()) {
+            AssignmentStrategy one = Strategies.of(kind, 200, 1.3);
+            AssignmentStrategy again = Strategies.of(kind, 200, 1.3);
+            assertThat(again.assign(ids, w)).as(kind.name()).isEqualTo(one.assign(ids, w));
         }
     }
 
@@ -263,8 +266,14 @@ class StrategiesTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new WeightedConsistentHashStrategy(10, 1.3).assign(members(2), new double[] {1, Double.NaN}))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Strategies.of("sticky", 10, 1.3)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(Strategies.of("WEIGHTED_CONSISTENT_HASH", 10, 1.3)).isInstanceOf(WeightedConsistentHashStrategy.class);
-        assertThat(Strategies.of("round_robin", 10, 1.3)).isInstanceOf(RoundRobinStrategy.class);
+    }
+
+    @Test
+    void theConfiguredKindNamesTheStrategy() {
+        assertThat(Strategies.of(io.natsoak.config.AssignmentStrategy.STATIC, 10, 1.3)).isInstanceOf(StaticStrategy.class);
+        assertThat(Strategies.of(io.natsoak.config.AssignmentStrategy.ROUND_ROBIN, 10, 1.3)).isInstanceOf(RoundRobinStrategy.class);
+        assertThat(Strategies.of(io.natsoak.config.AssignmentStrategy.CONSISTENT_HASH, 10, 1.3)).isInstanceOf(ConsistentHashStrategy.class);
+        assertThat(Strategies.of(io.natsoak.config.AssignmentStrategy.WEIGHTED_CONSISTENT_HASH, 10, 1.3))
+                .isInstanceOf(WeightedConsistentHashStrategy.class);
     }
 }
