@@ -35,6 +35,8 @@ class AlertRulesTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> SEVERITIES = Set.of("warning", "critical");
     private static final String GROWTH_GROUP = "natsoak-resource-growth";
+    /** Growth against each process' own baseline: no uptime gate, but silent on sawtooths too. */
+    private static final String BASELINE_GROUP = "natsoak-resource-baseline";
     private static final Pattern ALERTS_REGEX = Pattern.compile("ALERTS\\{alertname=~?\"([^\"]+)\"([^}]*)}");
 
     private final JsonNode rules = readYaml(ProjectFiles.path(ProjectFiles.RULES));
@@ -169,7 +171,10 @@ class AlertRulesTest {
         for (Path f : testFiles()) {
             readYaml(f).path("tests").forEach(t -> t.path("promql_expr_test").forEach(exprTests::add));
         }
-        for (JsonNode rule : alertsOf(GROWTH_GROUP)) {
+        List<JsonNode> growthRules = new ArrayList<>(alertsOf(GROWTH_GROUP));
+        alertsOf(BASELINE_GROUP).stream().filter(r -> r.path("alert").asText().endsWith("AboveBaseline")).forEach(growthRules::add);
+        assertThat(growthRules).hasSizeGreaterThanOrEqualTo(8);
+        for (JsonNode rule : growthRules) {
             String name = rule.path("alert").asText();
             boolean covered = exprTests.stream().anyMatch(p -> {
                 Matcher m = ALERTS_REGEX.matcher(p.path("expr").asText());

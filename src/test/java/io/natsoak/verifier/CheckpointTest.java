@@ -248,7 +248,7 @@ class CheckpointTest {
         assertRefused(gzip(out -> {
             out.writeInt(0x4E535643);
             out.writeShort(Checkpoint.VERSION + 1);
-        }), "format version " + (Checkpoint.VERSION + 1) + "; this verifier reads version " + Checkpoint.VERSION);
+        }), "format version " + (Checkpoint.VERSION + 1) + "; this verifier reads versions 1 to " + Checkpoint.VERSION);
         assertRefused(gzip(out -> {
             out.writeInt(0x4E535643);
             out.writeShort(Checkpoint.VERSION);
