@@ -228,4 +228,144 @@ class ResourceGrowthTest {
         assertThat(json.indexOf("\"gapSamples\"")).isLessThan(json.indexOf("\"resources\""));
         assertThat(Json.read(Json.write(r), Report.class)).isEqualTo(r);
     }
+
+    // ---- readiness, restarts, checkpoint (issue 16) ----
+
+    /** One sample with an explicit readiness: {@code readyAt} 0 while the process is still starting. */
+    private void sample(String instance, long processStart, long at, int threads, long readyAt, Map<String, ResourceSample.RestartStats> restarts) {
+        clock.millis = Math.max(clock.millis, at);
+        growth.add(new ResourceSample("worker", instance, processStart, at, threads, 0, 200 * MIB, readyAt, restarts));
+    }
+
+    @Test
+    void aSlowStartIsNeverGrowthTheBaselineStartsWhenTheProcessIsReady() {
+        // A busy node: 21 threads at the first sample, 34 once every component runs, ready after 60 s.
+        long ready = START + 60_000;
+        for (int s = 0; s <= 1_800; s += 5) {
+            long at = START + s * 1000L;
+            int threads = s < 60 ? 21 + s / 5 : 34;
+            sample("worker-0", START - 3_000, at, threads, at >= ready ? ready : 0, Map.of());
+        }
+        Report.Growth threads = growth.byRole().get("worker").threads();
+        assertThat(threads.baseline()).isEqualTo(34);
+        assertThat(threads.judged()).isTrue();
+        assertThat(threads.crossed()).isFalse();
+        assertThat(growth.reasons()).isEmpty();
+        assertThat(growth.byRole().get("worker").notReady()).isEmpty();
+    }
+
+    @Test
+    void theSameSlowStartJudgedFromTheFirstSampleWouldHaveBeenALeak() {
+        // What the first hour-long chaos soak reported: a baseline of 21 taken mid-start, 34 at the end.
+        long at = START;
+        for (int s = 0; s <= 1_800; s += 5) {
+            at = START + s * 1000L;
+            int threads = s < 60 ? 21 : 34;
+            sample("worker-0", START - 3_000, at, threads, START, Map.of());
+        }
+        assertThat(growth.reasons()).containsExactly("threads of worker-0 grew 61.9% (21 -> 34), limit 5%");
+    }
+
+    @Test
+    void aProcessThatNeverBecomesReadyIsListedAndNotJudged() {
+        for (int s = 0; s <= 600; s += 5) {
+            sample("worker-2", START - 1_000, START + s * 1000L, 21 + s / 5, 0, Map.of());
+        }
+        Report.RoleResources worker = growth.byRole().get("worker");
+        assertThat(worker.threads()).isNull();
+        assertThat(worker.notReady()).singleElement().asString().startsWith("worker-2 (started ").contains("never ready in 601 s");
+        assertThat(growth.reasons()).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatGainsPartitionsKeepsTwoMoreThreadsBelowTheFloor() {
+        ResourceGrowth floored = new ResourceGrowth(new ResourceGrowth.Limits(Duration.ofSeconds(30), 5, 10, 20, 3, 0, 0), clock);
+        for (int s = 0; s <= 1_800; s += 5) {
+            long at = START + s * 1000L;
+            clock.millis = at;
+            floored.add(new ResourceSample("worker", "worker-0", START, at, s < 600 ? 35 : 37, 0, 200 * MIB, START));
+        }
+        Report.Growth threads = floored.byRole().get("worker").threads();
+        assertThat(threads.growthPercent()).isGreaterThan(5);
+        assertThat(threads.crossed()).isFalse();
+    }
+
+    @Test
+    void manyShortIncarnationsUnderChaosAreEachJudgedAndNoneIsALeak() {
+        // The chaos-test profile: a worker killed every 7 minutes, each incarnation ramping 21 -> 34 before it is ready.
+        long start = START;
+        for (int life = 0; life < 9; life++) {
+            long ready = start + 25_000;
+            for (int s = 0; s <= 420; s += 5) {
+                long at = start + 2_000 + s * 1000L;
+                sample("worker-1", start, at, s < 25 ? 21 + s / 2 : 34 + (s / 5) % 2, at >= ready ? ready : 0, Map.of());
+            }
+            start += 425_000;
+        }
+        Report.Growth threads = growth.byRole().get("worker").threads();
+        assertThat(threads.judged()).isTrue();
+        assertThat(threads.crossed()).isFalse();
+        assertThat(growth.reasons()).isEmpty();
+    }
+
+    private static ResourceSample.RestartStats restarts(int settled, Integer... recent) {
+        return new ResourceSample.RestartStats(settled, (int) java.util.Arrays.stream(recent).filter(r -> r > 0).count(), List.of(recent));
+    }
+
+    @Test
+    void aComponentThatLeavesAThreadAtEveryRestartFailsAfterThreeRestartsNamingIt() {
+        long at = START;
+        sample("worker-0", START, at, 35, START, Map.of("worker", restarts(2, 1, 1)));
+        assertThat(growth.restartReasons()).as("two restarts are not yet most of five").isEmpty();
+        Report.RestartLeaks early = growth.byRole().get("worker").restarts().get("worker");
+        assertThat(early.judged()).isFalse();
+        sample("worker-0", START, at + 5_000, 36, START, Map.of("worker", restarts(3, 1, 1, 1)));
+        assertThat(growth.restartReasons()).containsExactly(
+                "in-place restarts of worker in worker-0 left threads behind 3 times in the last 3 (1 threads per restart), limit: fewer than 3");
+        Report.RestartLeaks leak = growth.byRole().get("worker").restarts().get("worker");
+        assertThat(leak.crossed()).isTrue();
+        assertThat(leak.instance()).isEqualTo("worker-0");
+        assertThat(leak.threadsPerRestart()).isEqualTo(1.0);
+    }
+
+    @Test
+    void restartsThatLeaveAThreadNowAndThenAreNoise() {
+        // 2 of the last 5 left a thread (a pool thread still alive at the census), the oldest ones are out of the window.
+        sample("worker-0", START, START, 35, START, Map.of("worker", restarts(9, 1, 1, 1, 0, 1, 0, 0, 1, 0)));
+        assertThat(growth.restartReasons()).isEmpty();
+        Report.RestartLeaks noise = growth.byRole().get("worker").restarts().get("worker");
+        assertThat(noise.judged()).isTrue();
+        assertThat(noise.leaky()).isEqualTo(2);
+        assertThat(noise.judgedRestarts()).isEqualTo(5);
+        assertThat(noise.crossed()).isFalse();
+    }
+
+    @Test
+    void theWorstInstanceOfAComponentIsReported() {
+        sample("worker-0", START, START, 35, START, Map.of("worker", restarts(5, 0, 0, 0, 0, -1)));
+        sample("worker-1", START, START, 35, START, Map.of("worker", restarts(5, 0, 1, 1, 0, 1)));
+        Report.RestartLeaks worst = growth.byRole().get("worker").restarts().get("worker");
+        assertThat(worst.instance()).isEqualTo("worker-1");
+        assertThat(worst.crossed()).isTrue();
+    }
+
+    @Test
+    void aCheckpointedJudgementResumesWhereItStoppedAndKeepsItsBaselines() throws Exception {
+        // 10 minutes of a flat process, then the verifier restarts; the process then leaks.
+        for (int s = 0; s <= 600; s += 5) {
+            sample("worker-0", START, START + s * 1000L, 40, START, Map.of("worker", restarts(1, 0)));
+        }
+        List<ResourceGrowth.IncarnationState> saved = Json.MAPPER.readValue(Json.write(growth.snapshot()),
+                new com.fasterxml.jackson.core.type.TypeReference<List<ResourceGrowth.IncarnationState>>() { });
+        ResourceGrowth restarted = new ResourceGrowth(LIMITS, clock);
+        restarted.restore(saved);
+        assertThat(restarted.byRole()).isEqualTo(growth.byRole());
+        for (int s = 605; s <= 900; s += 5) {
+            clock.millis = START + s * 1000L;
+            restarted.add(new ResourceSample("worker", "worker-0", START, clock.millis, 60, 0, 200 * MIB, START));
+        }
+        Report.Growth threads = restarted.byRole().get("worker").threads();
+        assertThat(threads.baseline()).as("the baseline from before the restart, not a new one").isEqualTo(40);
+        assertThat(restarted.reasons()).containsExactly("threads of worker-0 grew 50% (40 -> 60), limit 5%");
+    }
 }
