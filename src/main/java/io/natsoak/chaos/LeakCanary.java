@@ -1,7 +1,6 @@
 package io.natsoak.chaos;
 
 import io.natsoak.control.ControlReply;
-import io.natsoak.verifier.ResourceGrowth;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -20,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A stopped canary keeps its worker in flight until that worker has published enough resource
  * samples after the release to fill the verifier's "end" window ({@code releaseSeen}: the median
- * of its last {@link ResourceGrowth#END_SAMPLES} samples, plus one interval of margin). A worker
+ * of its last {@code ResourceGrowth.END_SAMPLES} samples, plus one interval of margin). A worker
  * that is killed, stopped or scaled away sooner ends its incarnation on the leak's samples, and
  * the verdict would call the operator's own reverted canary a thread leak.
  */
