@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * ready time, then arrival, and ready times never decrease within a partition, so a partition's
  * messages leave the queue in delivery order.
  */
-record PendingMessage(Message message, WorkerService.PartitionState state, long sequence, long streamSequence, int deliveryCount,
+record PendingMessage(Message message, PartitionState state, long sequence, long streamSequence, int deliveryCount,
                       long intendedAtMicros, long readyAtNanos, long arrival) implements Delayed {
 
     int partition() {
