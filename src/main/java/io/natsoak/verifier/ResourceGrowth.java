@@ -1,6 +1,6 @@
 package io.natsoak.verifier;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.ResourcesConfig;
 import io.natsoak.model.Report;
 import io.natsoak.model.ResourceSample;
 import io.natsoak.model.ResourceSample.RestartStats;
@@ -74,7 +74,7 @@ public final class ResourceGrowth {
             this(warmUp, threadsPercent, heapPercent, rssPercent, minThreads, minHeapBytes, minRssBytes, 5);
         }
 
-        public static Limits of(NatsoakConfig.Resources r) {
+        public static Limits of(ResourcesConfig r) {
             return new Limits(r.warmUp(), r.maxThreadGrowthPercent(), r.maxHeapGrowthPercent(), r.maxRssGrowthPercent(),
                     r.minThreadGrowth(), r.minHeapGrowthMib() * MIB, r.minRssGrowthMib() * MIB, r.restartWindow());
         }
