@@ -2,7 +2,7 @@ package io.natsoak.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.natsoak.config.ConfigLoader;
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.NatsConfig;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.local.NatsCluster;
 import io.natsoak.nats.OwnedConnection;
@@ -102,7 +102,7 @@ final class RawJetStream {
         String id = Long.toString(System.nanoTime() % 1_000_000_000L, 36).toUpperCase(Locale.ROOT);
         String stream = "RAW_" + id;
         String prefix = "raw." + id + ".";
-        NatsoakConfig.Nats nats = ConfigLoader.fromMap(Map.of("natsoak.nats.urls", String.join(",", cluster.clientUrls()))).nats();
+        NatsConfig nats = ConfigLoader.fromMap(Map.of("natsoak.nats.urls", String.join(",", cluster.clientUrls()))).nats();
         AtomicLong published = new AtomicLong();
         AtomicLong consumed = new AtomicLong();
         List<MessageConsumer> consumers = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.natsoak.chaos;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.ChaosConfig;
+import io.natsoak.config.ChaosWeightsConfig;
 
 import java.util.Locale;
 
@@ -34,8 +35,8 @@ public enum ChaosEvent {
     }
 
     /** The configured weight of this event (leak_canary counts only when it is enabled). */
-    public int weight(NatsoakConfig.Chaos chaos) {
-        NatsoakConfig.ChaosWeights w = chaos.weights();
+    public int weight(ChaosConfig chaos) {
+        ChaosWeightsConfig w = chaos.weights();
         return switch (this) {
             case WORKER_CRASH -> w.workerCrash();
             case WORKER_GRACEFUL_STOP -> w.workerGracefulStop();

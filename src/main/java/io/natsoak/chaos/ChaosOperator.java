@@ -2,6 +2,7 @@ package io.natsoak.chaos;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.natsoak.config.ChaosConfig;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlSender;
 import io.natsoak.lifecycle.GuardedComponent;
@@ -72,7 +73,7 @@ public final class ChaosOperator extends GuardedComponent {
         this.registry = registry;
         this.clock = clock;
         this.names = new Names(config.runId());
-        NatsoakConfig.Chaos chaos = config.chaos();
+        ChaosConfig chaos = config.chaos();
         long seed = chaos.seed().orElseGet(() -> new SecureRandom().nextLong());
         Map<ChaosEvent, Integer> weights = new EnumMap<>(ChaosEvent.class);
         for (ChaosEvent e : ChaosEvent.values()) {

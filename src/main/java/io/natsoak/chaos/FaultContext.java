@@ -1,6 +1,6 @@
 package io.natsoak.chaos;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.ChaosConfig;
 import io.natsoak.nats.RunClock;
 
 import java.time.Clock;
@@ -17,7 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param run         the run's clock (no leak canary starts that could not be seen released before a timed run ends); null: untimed
  * @param releaseSeen how long a stopped leak canary keeps its worker in flight, see {@link LeakCanary}
  */
-record FaultContext(NatsoakConfig.Chaos settings, boolean managedWorkers, ChaosBackend backend, ControlClient control, Safety safety,
+record FaultContext(ChaosConfig settings, boolean managedWorkers, ChaosBackend backend, ControlClient control, Safety safety,
                     ChaosSchedule schedule, Clock clock, ScheduledExecutorService timer, RunClock run, Duration releaseSeen,
                     TargetPicker targets) {
 

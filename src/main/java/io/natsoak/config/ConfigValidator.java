@@ -37,7 +37,7 @@ public final class ConfigValidator {
         }
         nonNegative(p, "natsoak.duration", c.duration());
 
-        NatsoakConfig.Partitions parts = c.partitions();
+        PartitionsConfig parts = c.partitions();
         range(p, "natsoak.partitions.count", parts.count(), 1, MAX_PARTITIONS);
         positive(p, "natsoak.partitions.rate", parts.rate());
         if (parts.extremePercent() < 0 || parts.extremePercent() > 100 || Double.isNaN(parts.extremePercent())) {
@@ -46,14 +46,14 @@ public final class ConfigValidator {
         positive(p, "natsoak.partitions.extreme-weight", parts.extremeWeight());
         positive(p, "natsoak.partitions.normal-weight", parts.normalWeight());
 
-        NatsoakConfig.Producer producer = c.producer();
+        ProducerConfig producer = c.producer();
         range(p, "natsoak.producer.count", producer.count(), 1, 1000);
         range(p, "natsoak.producer.index", producer.index(), -1, producer.count() - 1);
         range(p, "natsoak.producer.message-size", producer.messageSize(), MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE);
         strictlyPositive(p, "natsoak.producer.mark-interval", producer.markInterval());
         range(p, "natsoak.producer.publish-window", producer.publishWindow(), 1, 64);
 
-        NatsoakConfig.Worker worker = c.worker();
+        WorkerConfig worker = c.worker();
         range(p, "natsoak.worker.count", worker.count(), 1, 1000);
         range(p, "natsoak.worker.index", worker.index(), -1, worker.count() - 1);
         nonNegative(p, "natsoak.worker.processing-delay-min", worker.processingDelayMin());
@@ -83,7 +83,7 @@ public final class ConfigValidator {
         strictlyPositive(p, "natsoak.verifier.settle-timeout", c.verifier().settleTimeout());
         strictlyPositive(p, "natsoak.verifier.checkpoint-interval", c.verifier().checkpointInterval());
 
-        NatsoakConfig.Nats nats = c.nats();
+        NatsConfig nats = c.nats();
         if (nats.urls().isEmpty()) {
             p.add("natsoak.nats.urls: empty; allowed: one or more nats://host:port URLs");
         }
@@ -101,7 +101,7 @@ public final class ConfigValidator {
         }
         strictlyPositive(p, "natsoak.nats.request-timeout", nats.requestTimeout());
 
-        NatsoakConfig.Resources resources = c.resources();
+        ResourcesConfig resources = c.resources();
         strictlyPositive(p, "natsoak.resources.sample-interval", resources.sampleInterval());
         nonNegative(p, "natsoak.resources.warm-up", resources.warmUp());
         positive(p, "natsoak.resources.max-thread-growth-percent", resources.maxThreadGrowthPercent());
@@ -138,7 +138,7 @@ public final class ConfigValidator {
     private static final Pattern SELECTOR = Pattern.compile(
             "([A-Za-z0-9./_-]+)(==?|!=)([A-Za-z0-9._-]*)(,([A-Za-z0-9./_-]+)(==?|!=)([A-Za-z0-9._-]*))*");
 
-    private static void chaos(List<String> p, NatsoakConfig.Chaos chaos) {
+    private static void chaos(List<String> p, ChaosConfig chaos) {
         strictlyPositive(p, "natsoak.chaos.interval-min", chaos.intervalMin());
         strictlyPositive(p, "natsoak.chaos.interval-max", chaos.intervalMax());
         ordered(p, "natsoak.chaos.interval", chaos.intervalMin(), chaos.intervalMax());
@@ -159,7 +159,7 @@ public final class ConfigValidator {
         strictlyPositive(p, "natsoak.chaos.nats-restart-delay", chaos.natsRestartDelay());
         strictlyPositive(p, "natsoak.chaos.leak-duration", chaos.leakDuration());
         range(p, "natsoak.chaos.leak-threads-per-minute", chaos.leakThreadsPerMinute(), 1, 10_000);
-        NatsoakConfig.ChaosWeights w = chaos.weights();
+        ChaosWeightsConfig w = chaos.weights();
         int[] weights = {w.workerCrash(), w.workerGracefulStop(), w.workerRestart(), w.scaleUp(), w.scaleDown(), w.leaderFailure(),
                 w.producerCrash(), w.networkDisconnect(), w.natsNodeKill(), w.verifierRestart(), w.leakCanary()};
         String[] keys = {"worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
@@ -174,7 +174,7 @@ public final class ConfigValidator {
         if (chaos.enabled() && total == 0) {
             p.add("natsoak.chaos.weights: every weight is 0 while natsoak.chaos.enabled=true; allowed: at least one weight above 0");
         }
-        NatsoakConfig.ChaosKubernetes k = chaos.kubernetes();
+        ChaosKubernetesConfig k = chaos.kubernetes();
         if (!SELECTOR.matcher(k.selector()).matches()) {
             p.add("natsoak.chaos.kubernetes.selector: \"" + k.selector() + "\" is not valid; allowed: key=value pairs, comma separated");
         }

@@ -22,7 +22,7 @@ public final class NatsSecuritySettings {
      * Problems of the settings themselves (combinations), one line each; reads no file, so the
      * configuration can be checked where the files are not (a chart test, a laptop).
      */
-    public static List<String> problems(NatsoakConfig.Nats nats) {
+    public static List<String> problems(NatsConfig nats) {
         List<String> p = new ArrayList<>();
         if (nats.password().isPresent() && nats.username().isEmpty()) {
             p.add("natsoak.nats.password: set without natsoak.nats.username; allowed: both or neither");
@@ -40,7 +40,7 @@ public final class NatsSecuritySettings {
         return p;
     }
 
-    private static void tlsProblems(NatsoakConfig.Tls tls, List<String> p) {
+    private static void tlsProblems(TlsConfig tls, List<String> p) {
         if (!tls.enabled()) {
             for (var setting : List.of(entry(TRUSTSTORE, tls.truststore()), entry(TRUSTSTORE + "-password", tls.truststorePassword()),
                     entry(KEYSTORE, tls.keystore()), entry(KEYSTORE + "-password", tls.keystorePassword()))) {

@@ -14,7 +14,7 @@ public final class PartitionWeights {
     private final double[] weights;
     private final double[] rates;
 
-    public PartitionWeights(NatsoakConfig.Partitions config) {
+    public PartitionWeights(PartitionsConfig config) {
         int n = config.count();
         weights = new double[n];
         Arrays.fill(weights, 1.0);

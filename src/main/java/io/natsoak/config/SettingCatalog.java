@@ -56,7 +56,7 @@ public final class SettingCatalog {
             WithName withName = method.getAnnotation(WithName.class);
             String key = prefix + "." + (withName != null ? withName.value() : kebab(method.getName()));
             Class<?> type = method.getReturnType();
-            if (type.isInterface() && type.getDeclaringClass() == NatsoakConfig.class) {
+            if (isGroup(type)) {
                 walk(type, key, out);
                 continue;
             }
@@ -92,12 +92,17 @@ public final class SettingCatalog {
                 continue;
             }
             Class<?> type = method.getReturnType();
-            if (type.isInterface() && type.getDeclaringClass() == NatsoakConfig.class) {
+            if (isGroup(type)) {
                 read(type, value, key, out);
             } else {
                 out.put(key, value);
             }
         }
+    }
+
+    /** A group of settings ({@code natsoak.worker}, ...): an interface of this package; {@code List} and the like are values. */
+    private static boolean isGroup(Class<?> type) {
+        return type.isInterface() && type.getPackageName().equals(NatsoakConfig.class.getPackageName());
     }
 
     static String describe(Type type) {

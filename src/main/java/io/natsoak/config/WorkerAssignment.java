@@ -12,7 +12,7 @@ public final class WorkerAssignment {
 
     /** The manager's settings; IllegalArgumentException when the durations do not fit together. */
     public static ManagerSettings settings(NatsoakConfig config) {
-        NatsoakConfig.Worker w = config.worker();
+        WorkerConfig w = config.worker();
         Duration ttl = w.heartbeatTtl();
         Duration margin = ttl.dividedBy(10).compareTo(FENCE_MARGIN_CAP) < 0 ? ttl.dividedBy(10) : FENCE_MARGIN_CAP;
         Duration lease = ttl.minus(margin);

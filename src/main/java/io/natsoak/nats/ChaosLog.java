@@ -1,6 +1,6 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.NatsConfig;
 import io.natsoak.config.StorageType;
 import io.natsoak.model.ChaosLogEntry;
 import io.natsoak.model.Json;
@@ -30,7 +30,7 @@ public final class ChaosLog {
     private ChaosLog() {
     }
 
-    public static void ensureStream(Connection connection, Names names, NatsoakConfig.Nats nats) throws IOException, JetStreamApiException {
+    public static void ensureStream(Connection connection, Names names, NatsConfig nats) throws IOException, JetStreamApiException {
         JetStreamManagement jsm = connection.jetStreamManagement();
         try {
             jsm.getStreamInfo(names.chaosStream());

@@ -1,6 +1,6 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.NatsConfig;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Options;
 
@@ -19,12 +19,12 @@ public final class NatsConnections {
     private NatsConnections() {
     }
 
-    public static Options options(NatsoakConfig.Nats nats, String name, ConnectionListener listener) {
+    public static Options options(NatsConfig nats, String name, ConnectionListener listener) {
         return options(nats, name, listener, () -> { });
     }
 
     /** @param onSlowConsumer called when the server reports this client as a slow consumer */
-    public static Options options(NatsoakConfig.Nats nats, String name, ConnectionListener listener, Runnable onSlowConsumer) {
+    public static Options options(NatsConfig nats, String name, ConnectionListener listener, Runnable onSlowConsumer) {
         Options.Builder b = new Options.Builder()
                 .servers(nats.urls().stream().map(String::strip).toArray(String[]::new))
                 .connectionName(name)

@@ -1,8 +1,9 @@
 package io.natsoak.nats;
 
 import io.natsoak.config.ConfigException;
+import io.natsoak.config.NatsConfig;
 import io.natsoak.config.NatsSecuritySettings;
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.TlsConfig;
 import io.nats.client.AuthHandler;
 import io.nats.client.NKey;
 import io.nats.client.Nats;
@@ -62,7 +63,7 @@ public final class NatsSecurity {
      *
      * @throws ConfigException the first problem
      */
-    public static void checkFiles(NatsoakConfig.Nats nats) {
+    public static void checkFiles(NatsConfig nats) {
         try {
             if (nats.nkeyFile().isPresent()) {
                 nkeySeed(nats.nkeyFile().get());
@@ -83,7 +84,7 @@ public final class NatsSecurity {
      *
      * @throws ConfigException (one line) when a file the settings name can no longer be used
      */
-    static void apply(NatsoakConfig.Nats nats, Options.Builder b) {
+    static void apply(NatsConfig nats, Options.Builder b) {
         try {
             nats.username().ifPresent(user -> b.userInfo(user, nats.password().orElse("")));
             nats.token().ifPresent(token -> b.token(token.toCharArray()));
@@ -145,7 +146,7 @@ public final class NatsSecurity {
     }
 
     /** A context trusting the configured CA (or the JVM's defaults) and presenting the client certificate, if one is set. */
-    static SSLContext sslContext(NatsoakConfig.Tls tls) throws Unusable {
+    static SSLContext sslContext(TlsConfig tls) throws Unusable {
         try {
             KeyManager[] keyManagers = null;
             if (tls.keystore().isPresent()) {

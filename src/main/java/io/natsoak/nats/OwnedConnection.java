@@ -1,7 +1,7 @@
 package io.natsoak.nats;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.NatsConfig;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.metrics.MetricNames;
 import io.nats.client.AuthenticationException;
@@ -53,7 +53,7 @@ public final class OwnedConnection implements AutoCloseable {
      * Connects, retrying while no server is reachable yet (pods start in any order) until
      * {@code patience} has passed.
      */
-    public static OwnedConnection open(NatsoakConfig.Nats nats, String component, String instance, MeterRegistry registry,
+    public static OwnedConnection open(NatsConfig nats, String component, String instance, MeterRegistry registry,
                                        Duration patience) throws IOException, InterruptedException {
         List<NamedThreads> factories = List.of(new NamedThreads(component, "nats"), new NamedThreads(component, "nats-timer"),
                 new NamedThreads(component, "nats-connect"), new NamedThreads(component, "nats-callback"));

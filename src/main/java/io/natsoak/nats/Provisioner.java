@@ -1,6 +1,6 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.NatsConfig;
 import io.natsoak.config.StorageType;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -33,9 +33,9 @@ public final class Provisioner {
 
     private final Connection connection;
     private final Names names;
-    private final NatsoakConfig.Nats nats;
+    private final NatsConfig nats;
 
-    public Provisioner(Connection connection, Names names, NatsoakConfig.Nats nats) {
+    public Provisioner(Connection connection, Names names, NatsConfig nats) {
         this.connection = connection;
         this.names = names;
         this.nats = nats;

@@ -9,8 +9,6 @@ import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.lifecycle.OwnedExecutor;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Envelope;
-import io.natsoak.model.Json;
-import io.natsoak.model.ProducerMarks;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
@@ -18,7 +16,6 @@ import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.KeyValue;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.NatsMessage;
@@ -28,13 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Publishes this producer's share of the partitions at the configured rate.
@@ -75,9 +69,8 @@ public final class ProducerService extends GuardedComponent {
     /** Sequences a crashed predecessor sent and NATS never stored: sent again first. */
     private List<InFlight> resent;
 
-    /** Written by the send thread, read by the marks publisher. */
-    private AtomicLongArray acknowledged;
-    private AtomicLongArray streamFloors;
+    /** Written by the send thread, published by the marks scheduler. */
+    private MarksPublisher marks;
     private volatile boolean finished;
 
     private volatile OwnedConnection link;
@@ -113,7 +106,8 @@ public final class ProducerService extends GuardedComponent {
 
     /** Acknowledged high-water mark of one of this producer's partitions. */
     public long acknowledged(int partition) {
-        return acknowledged == null ? 0 : acknowledged.get(partition);
+        MarksPublisher m = marks;
+        return m == null ? 0 : m.acknowledged(partition);
     }
 
     @Override
@@ -122,8 +116,7 @@ public final class ProducerService extends GuardedComponent {
         finished = false;
         completions.clear();
         int n = config.partitions().count();
-        acknowledged = new AtomicLongArray(n);
-        streamFloors = new AtomicLongArray(n);
+        marks = new MarksPublisher(index, n, mine, names, clock);
         due = new ArrayDeque[n];
         backlog = 0;
         producerSequence = 0;
@@ -195,8 +188,8 @@ public final class ProducerService extends GuardedComponent {
         long now = clock.millis() * 1000;
         resumed.plans().forEach((p, plan) -> {
             windows.resume(p, plan.prefix(), plan.last(), plan.storedAbove(), resumed.streamFloors().getOrDefault(p, 0L));
-            acknowledged.set(p, windows.acknowledged(p));
-            streamFloors.set(p, windows.streamFloor(p));
+            marks.acknowledged(p, windows.acknowledged(p));
+            marks.streamFloor(p, windows.streamFloor(p));
             for (long s : plan.holes()) {
                 resent.add(new InFlight(p, s, new Envelope(p, s, index, ++producerSequence, now, weights.weight(p))
                         .encode(config.producer().messageSize())));
@@ -336,9 +329,9 @@ public final class ProducerService extends GuardedComponent {
             if (c.error == null) {
                 int p = f.partition;
                 if (windows.acknowledge(p, f.sequence, c.ack.getSeqno())) {
-                    acknowledged.set(p, windows.acknowledged(p));
+                    marks.acknowledged(p, windows.acknowledged(p));
                 }
-                streamFloors.set(p, windows.streamFloor(p));
+                marks.streamFloor(p, windows.streamFloor(p));
                 publishedCounter.increment();
                 done++;
                 workDone();
@@ -360,23 +353,12 @@ public final class ProducerService extends GuardedComponent {
 
     private void publishMarks(boolean last) {
         Connection conn = connection;
-        if (conn == null || acknowledged == null) {
+        MarksPublisher m = marks;
+        if (conn == null || m == null) {
             return;
         }
-        Map<Integer, Long> marks = new HashMap<>();
-        Map<Integer, Long> floors = new HashMap<>();
-        for (int p : mine) {
-            marks.put(p, acknowledged.get(p));
-            floors.put(p, streamFloors.get(p));
-        }
         PublishWindows w = windows;
-        ProducerMarks.Window window = new ProducerMarks.Window(w == null ? config.producer().publishWindow() : w.size(), floors);
-        try {
-            KeyValue kv = conn.keyValue(names.marksBucket());
-            kv.put(Names.producerKey(index), Json.write(new ProducerMarks(index, clock.millis(), last, marks, window)));
-        } catch (Exception e) {
-            LOG.warnf("producer %d: cannot publish marks yet (%s)", index, e.toString());
-        }
+        m.publish(conn, w == null ? config.producer().publishWindow() : w.size(), last);
     }
 
     private static void join(Thread t) {
@@ -384,20 +366,6 @@ public final class ProducerService extends GuardedComponent {
             t.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static final class InFlight {
-        final int partition;
-        final long sequence;
-        final byte[] payload;
-        int attempts;
-        long retryAtNanos;
-
-        InFlight(int partition, long sequence, byte[] payload) {
-            this.partition = partition;
-            this.sequence = sequence;
-            this.payload = payload;
         }
     }
 

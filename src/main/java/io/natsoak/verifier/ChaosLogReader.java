@@ -1,6 +1,6 @@
 package io.natsoak.verifier;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.NatsConfig;
 import io.natsoak.model.ChaosLogEntry;
 import io.natsoak.model.ChaosSummary;
 import io.natsoak.model.Json;
@@ -33,7 +33,7 @@ public final class ChaosLogReader {
     private static final Logger LOG = Logger.getLogger(ChaosLogReader.class);
 
     private final Names names;
-    private final NatsoakConfig.Nats nats;
+    private final NatsConfig nats;
     private final Set<Long> seeds = new LinkedHashSet<>();
     private final Map<String, Map<String, Long>> byEvent = new TreeMap<>();
     private final List<ChaosSummary.Fault> faults = new ArrayList<>();
@@ -42,7 +42,7 @@ public final class ChaosLogReader {
     private long lastSequence;
     private JetStreamSubscription subscription;
 
-    public ChaosLogReader(Names names, NatsoakConfig.Nats nats) {
+    public ChaosLogReader(Names names, NatsConfig nats) {
         this.names = names;
         this.nats = nats;
     }

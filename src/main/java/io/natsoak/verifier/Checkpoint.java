@@ -51,11 +51,11 @@ import java.util.zip.ZipException;
  * Version 1 (no start-up, no resources) is still read.
  */
 record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Verification.Snapshot state,
-                  List<ResourceGrowth.IncarnationState> resources) {
+                  List<IncarnationState> resources) {
 
     static final int VERSION = 2;
     private static final int OLDEST_VERSION = 1;
-    private static final TypeReference<List<ResourceGrowth.IncarnationState>> RESOURCES = new TypeReference<>() {
+    private static final TypeReference<List<IncarnationState>> RESOURCES = new TypeReference<>() {
     };
 
     Checkpoint {
@@ -221,7 +221,7 @@ record Checkpoint(String runId, long writtenAtMillis, long receiptsPosition, Ver
             }
             Histogram latency = readHistogram(in, "latency histogram");
             Verification.Snapshot state;
-            List<ResourceGrowth.IncarnationState> resources = List.of();
+            List<IncarnationState> resources = List.of();
             if (version >= 2) {
                 long[] firstProcessed = new long[partitions];
                 for (int p = 0; p < partitions; p++) {

@@ -1,6 +1,6 @@
 package io.natsoak.verifier;
 
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.ResourcesConfig;
 import io.natsoak.model.Report;
 import io.natsoak.model.ResourceSample;
 import io.natsoak.model.ResourceSample.RestartStats;
@@ -8,8 +8,6 @@ import io.natsoak.resources.WarmUpBaseline;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -74,7 +72,7 @@ public final class ResourceGrowth {
             this(warmUp, threadsPercent, heapPercent, rssPercent, minThreads, minHeapBytes, minRssBytes, 5);
         }
 
-        public static Limits of(NatsoakConfig.Resources r) {
+        public static Limits of(ResourcesConfig r) {
             return new Limits(r.warmUp(), r.maxThreadGrowthPercent(), r.maxHeapGrowthPercent(), r.maxRssGrowthPercent(),
                     r.minThreadGrowth(), r.minHeapGrowthMib() * MIB, r.minRssGrowthMib() * MIB, r.restartWindow());
         }
@@ -138,7 +136,7 @@ public final class ResourceGrowth {
         long now = clock.millis();
         processes.forEach((role, instances) -> {
             List<Incarnation> all = instances.values().stream().flatMap(m -> m.values().stream()).toList();
-            List<String> notReady = all.stream().filter(i -> i.readyAtMillis == 0).map(Incarnation::describe)
+            List<String> notReady = all.stream().filter(i -> !i.everReady()).map(Incarnation::describe)
                     .limit(MAX_NOT_READY_NAMED).toList();
             out.put(role, new Report.RoleResources(worst(all, Resource.THREADS, now), worst(all, Resource.HEAP_AFTER_GC, now),
                     worst(all, Resource.RSS, now), worstRestarts(all), notReady));
@@ -200,8 +198,8 @@ public final class ResourceGrowth {
     private Map<String, Report.RestartLeaks> worstRestarts(List<Incarnation> incarnations) {
         Map<String, Report.RestartLeaks> out = new TreeMap<>();
         for (Incarnation inc : incarnations) {
-            inc.restarts.forEach((component, stats) -> {
-                Report.RestartLeaks mine = judge(inc.instance, stats);
+            inc.restarts().forEach((component, stats) -> {
+                Report.RestartLeaks mine = judge(inc.instance(), stats);
                 out.merge(component, mine, (a, b) -> RESTART_ORDER.compare(a, b) >= 0 ? a : b);
             });
         }
@@ -257,159 +255,6 @@ public final class ResourceGrowth {
             while (byStart.size() > MAX_INCARNATIONS) {
                 byStart.pollFirstEntry();
             }
-        }
-    }
-
-    /** One incarnation as the checkpoint stores it (JSON). */
-    public record IncarnationState(String role, String instance, long processStartMillis, long firstAtMillis, long lastAtMillis,
-                                   long readyAtMillis, List<ResourceState> resources, Map<String, RestartStats> restarts) {
-    }
-
-    /** One resource of an incarnation: its warm-up, its last values and its fit. */
-    public record ResourceState(long openedAtMillis, List<Double> warmUp, List<Double> last, long n, double meanT, double meanY, double cTY,
-                                double m2T) {
-    }
-
-    /** One process incarnation: bounded state. */
-    private static final class Incarnation {
-        final String instance;
-        final long processStartMillis;
-        final long firstAtMillis;
-        final long warmUpMillis;
-        long lastAtMillis;
-        long readyAtMillis;
-        final WarmUpBaseline[] baselines;
-        @SuppressWarnings("unchecked")
-        final ArrayDeque<Double>[] last = new ArrayDeque[] {new ArrayDeque<Double>(), new ArrayDeque<Double>(), new ArrayDeque<Double>()};
-        final Fit[] fits = {new Fit(), new Fit(), new Fit()};
-        Map<String, RestartStats> restarts = Map.of();
-
-        Incarnation(String instance, long processStartMillis, long firstAtMillis, long warmUpMillis) {
-            this.instance = instance;
-            this.processStartMillis = processStartMillis;
-            this.firstAtMillis = firstAtMillis;
-            this.lastAtMillis = firstAtMillis;
-            this.warmUpMillis = warmUpMillis;
-            this.baselines = new WarmUpBaseline[] {new WarmUpBaseline(warmUpMillis), new WarmUpBaseline(warmUpMillis),
-                    new WarmUpBaseline(warmUpMillis)};
-        }
-
-        void add(ResourceSample s) {
-            if (s.atMillis() < firstAtMillis) {
-                return;
-            }
-            lastAtMillis = Math.max(lastAtMillis, s.atMillis());
-            if (s.restarts() != null && !s.restarts().isEmpty()) {
-                restarts = s.restarts();
-            }
-            if (s.readyAtMillis() > 0 && readyAtMillis == 0) {
-                readyAtMillis = s.readyAtMillis();
-            }
-            // A process that is still starting (or a sample from before it was ready) is no baseline and no growth.
-            if (readyAtMillis == 0 || s.atMillis() < readyAtMillis) {
-                return;
-            }
-            double[] values = {s.threads(), s.heapAfterGcBytes() > 0 ? s.heapAfterGcBytes() : Double.NaN,
-                    s.rssBytes() < 0 ? Double.NaN : s.rssBytes()};
-            double hours = (s.atMillis() - readyAtMillis) / 3_600_000.0;
-            for (int k = 0; k < values.length; k++) {
-                double v = values[k];
-                if (Double.isNaN(v)) {
-                    continue;
-                }
-                fits[k].add(hours, v);
-                if (!baselines[k].offer(s.atMillis(), v)) {
-                    last[k].addLast(v);
-                    if (last[k].size() > ResourceSample.END_SAMPLES) {
-                        last[k].removeFirst();
-                    }
-                }
-            }
-        }
-
-        Report.Growth growth(Resource r, long nowMillis, Limits limits) {
-            int k = r.ordinal();
-            WarmUpBaseline b = baselines[k];
-            if (b.value().isEmpty()) {
-                return null;
-            }
-            double limit = limits.scaled(r, nowMillis - readyAtMillis);
-            double baseline = b.value().getAsDouble();
-            boolean judged = !last[k].isEmpty() && b.over(nowMillis);
-            List<Double> warm = b.values();
-            double end = last[k].isEmpty() ? warm.get(warm.size() - 1) : median(last[k].stream().mapToDouble(Double::doubleValue).toArray());
-            Double percent = baseline > 0 ? (end - baseline) / baseline * 100.0 : null;
-            boolean crossed = judged && percent != null && percent > limit && end - baseline > limits.floor(r);
-            return new Report.Growth(instance, baseline, end, percent, fits[k].slope(), limit, judged, crossed);
-        }
-
-        String describe() {
-            return instance + " (started " + Instant.ofEpochMilli(processStartMillis) + ", never ready in "
-                    + Math.max(0, (lastAtMillis - processStartMillis) / 1000) + " s)";
-        }
-
-        IncarnationState state(String role) {
-            List<ResourceState> rs = new ArrayList<>();
-            for (int k = 0; k < 3; k++) {
-                Fit f = fits[k];
-                rs.add(new ResourceState(baselines[k].openedAtMillis(), baselines[k].values(), List.copyOf(last[k]), f.n, f.meanT, f.meanY,
-                        f.cTY, f.m2T));
-            }
-            return new IncarnationState(role, instance, processStartMillis, firstAtMillis, lastAtMillis, readyAtMillis, rs, restarts);
-        }
-
-        static Incarnation restore(IncarnationState st, long warmUpMillis) {
-            Incarnation inc = new Incarnation(st.instance(), st.processStartMillis(), st.firstAtMillis(), warmUpMillis);
-            inc.lastAtMillis = st.lastAtMillis();
-            inc.readyAtMillis = st.readyAtMillis();
-            inc.restarts = st.restarts() == null ? Map.of() : Map.copyOf(st.restarts());
-            for (int k = 0; k < 3; k++) {
-                ResourceState r = st.resources().get(k);
-                if (r.openedAtMillis() >= 0) {
-                    inc.baselines[k] = WarmUpBaseline.restore(warmUpMillis, r.openedAtMillis(), r.warmUp());
-                }
-                if (r.last() != null) {
-                    r.last().stream().filter(v -> v != null && !v.isNaN()).skip(Math.max(0, r.last().size() - ResourceSample.END_SAMPLES))
-                            .forEach(inc.last[k]::addLast);
-                }
-                inc.fits[k] = Fit.restore(r.n(), r.meanT(), r.meanY(), r.cTY(), r.m2T());
-            }
-            return inc;
-        }
-    }
-
-    /** Least-squares slope of value over hours, updated online (Welford: no cancellation, a flat series has slope 0 exactly). */
-    private static final class Fit {
-        long n;
-        double meanT;
-        double meanY;
-        double cTY;
-        double m2T;
-
-        void add(double t, double y) {
-            if (Double.isNaN(y)) {
-                return;
-            }
-            n++;
-            double dt = t - meanT;
-            meanT += dt / n;
-            meanY += (y - meanY) / n;
-            cTY += dt * (y - meanY);
-            m2T += dt * (t - meanT);
-        }
-
-        double slope() {
-            return n < 2 || m2T <= 0 ? 0 : cTY / m2T;
-        }
-
-        static Fit restore(long n, double meanT, double meanY, double cTY, double m2T) {
-            Fit f = new Fit();
-            f.n = Math.max(0, n);
-            f.meanT = meanT;
-            f.meanY = meanY;
-            f.cTY = cTY;
-            f.m2T = m2T;
-            return f;
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.natsoak.producer;
 
 import io.natsoak.config.ConfigLoader;
-import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.PartitionWeights;
+import io.natsoak.config.PartitionsConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class PartitionWeightsTest {
 
-    private static NatsoakConfig.Partitions partitions(Map<String, String> settings) {
+    private static PartitionsConfig partitions(Map<String, String> settings) {
         return ConfigLoader.fromMap(settings).partitions();
     }
 

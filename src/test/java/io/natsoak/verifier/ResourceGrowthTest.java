@@ -355,8 +355,8 @@ class ResourceGrowthTest {
         for (int s = 0; s <= 600; s += 5) {
             sample("worker-0", START, START + s * 1000L, 40, START, Map.of("worker", restarts(1, 0)));
         }
-        List<ResourceGrowth.IncarnationState> saved = Json.MAPPER.readValue(Json.write(growth.snapshot()),
-                new com.fasterxml.jackson.core.type.TypeReference<List<ResourceGrowth.IncarnationState>>() { });
+        List<IncarnationState> saved = Json.MAPPER.readValue(Json.write(growth.snapshot()),
+                new com.fasterxml.jackson.core.type.TypeReference<List<IncarnationState>>() { });
         ResourceGrowth restarted = new ResourceGrowth(LIMITS, clock);
         restarted.restore(saved);
         assertThat(restarted.byRole()).isEqualTo(growth.byRole());

@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.natsoak.chaos.ChaosBackend;
 import io.natsoak.chaos.Target;
-import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.ChaosKubernetesConfig;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.ChaosLogEntry;
 import org.jboss.logging.Logger;
@@ -49,7 +49,7 @@ public final class KubernetesBackend implements ChaosBackend {
     static final String EVENT_REASON = "NatsoakChaos";
     static final String EVENT_SOURCE = "natsoak-chaos";
 
-    private final NatsoakConfig.ChaosKubernetes settings;
+    private final ChaosKubernetesConfig settings;
     private final KubernetesClient client;
     private final String namespace;
     private final Map<String, String> selector;
@@ -59,7 +59,7 @@ public final class KubernetesBackend implements ChaosBackend {
     private final ExecutorService ownedExecutor;
 
     /** @param client a client whose HTTP requests pass a {@link PermissionGuard} (see {@link #client}) */
-    public KubernetesBackend(NatsoakConfig.ChaosKubernetes settings, KubernetesClient client, ExecutorService ownedExecutor) {
+    public KubernetesBackend(ChaosKubernetesConfig settings, KubernetesClient client, ExecutorService ownedExecutor) {
         this.settings = settings;
         this.client = client;
         this.ownedExecutor = ownedExecutor;
@@ -71,7 +71,7 @@ public final class KubernetesBackend implements ChaosBackend {
     }
 
     /** The production backend: the in-cluster (or kube config) client, guarded by the packaged permission list. */
-    public static KubernetesBackend inCluster(NatsoakConfig.ChaosKubernetes settings) {
+    public static KubernetesBackend inCluster(ChaosKubernetesConfig settings) {
         NamedThreads threads = new NamedThreads("chaos", "kube");
         ExecutorService executor = Executors.newCachedThreadPool(threads);
         return new KubernetesBackend(settings, client(Config.autoConfigure(null), Permissions.packaged(), executor), executor);

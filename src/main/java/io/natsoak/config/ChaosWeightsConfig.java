@@ -1,0 +1,43 @@
+package io.natsoak.config;
+
+import io.smallrye.config.WithDefault;
+
+/**
+ * Relative weights of the chaos events (0 = never). Within each round of the schedule every
+ * event occurs exactly as often as its weight says, in a seeded random order.
+ */
+public interface ChaosWeightsConfig {
+    @WithDefault("3")
+    int workerCrash();
+
+    @WithDefault("2")
+    int workerGracefulStop();
+
+    @WithDefault("2")
+    int workerRestart();
+
+    @WithDefault("1")
+    int scaleUp();
+
+    @WithDefault("1")
+    int scaleDown();
+
+    @WithDefault("2")
+    int leaderFailure();
+
+    @WithDefault("1")
+    int producerCrash();
+
+    @WithDefault("2")
+    int networkDisconnect();
+
+    @WithDefault("1")
+    int natsNodeKill();
+
+    @WithDefault("1")
+    int verifierRestart();
+
+    /** Only used when natsoak.chaos.leak-canary=true. */
+    @WithDefault("1")
+    int leakCanary();
+}

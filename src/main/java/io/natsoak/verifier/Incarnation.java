@@ -1,0 +1,140 @@
+package io.natsoak.verifier;
+
+import io.natsoak.model.Report;
+import io.natsoak.model.ResourceSample;
+import io.natsoak.model.ResourceSample.RestartStats;
+import io.natsoak.resources.WarmUpBaseline;
+import io.natsoak.verifier.ResourceGrowth.Limits;
+import io.natsoak.verifier.ResourceGrowth.Resource;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One process incarnation (role, instance, process start time) as {@link ResourceGrowth} judges
+ * it: per resource its warm-up baseline, its last {@value ResourceSample#END_SAMPLES} values after
+ * the warm-up and its slope, and the in-place restart counts it last reported. Bounded state.
+ * Not thread-safe: {@link ResourceGrowth} guards it.
+ */
+final class Incarnation {
+    private final String instance;
+    private final long processStartMillis;
+    private final long firstAtMillis;
+    private long lastAtMillis;
+    private long readyAtMillis;
+    private final WarmUpBaseline[] baselines;
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<Double>[] last = new ArrayDeque[] {new ArrayDeque<Double>(), new ArrayDeque<Double>(), new ArrayDeque<Double>()};
+    private final SlopeFit[] fits = {new SlopeFit(), new SlopeFit(), new SlopeFit()};
+    private Map<String, RestartStats> restarts = Map.of();
+
+    Incarnation(String instance, long processStartMillis, long firstAtMillis, long warmUpMillis) {
+        this.instance = instance;
+        this.processStartMillis = processStartMillis;
+        this.firstAtMillis = firstAtMillis;
+        this.lastAtMillis = firstAtMillis;
+        this.baselines = new WarmUpBaseline[] {new WarmUpBaseline(warmUpMillis), new WarmUpBaseline(warmUpMillis),
+                new WarmUpBaseline(warmUpMillis)};
+    }
+
+    String instance() {
+        return instance;
+    }
+
+    /** False while the process never said it was ready: such an incarnation is listed, never judged. */
+    boolean everReady() {
+        return readyAtMillis != 0;
+    }
+
+    /** Per component, the in-place restart counts the process last reported. */
+    Map<String, RestartStats> restarts() {
+        return restarts;
+    }
+
+    void add(ResourceSample s) {
+        if (s.atMillis() < firstAtMillis) {
+            return;
+        }
+        lastAtMillis = Math.max(lastAtMillis, s.atMillis());
+        if (s.restarts() != null && !s.restarts().isEmpty()) {
+            restarts = s.restarts();
+        }
+        if (s.readyAtMillis() > 0 && readyAtMillis == 0) {
+            readyAtMillis = s.readyAtMillis();
+        }
+        // A process that is still starting (or a sample from before it was ready) is no baseline and no growth.
+        if (readyAtMillis == 0 || s.atMillis() < readyAtMillis) {
+            return;
+        }
+        double[] values = {s.threads(), s.heapAfterGcBytes() > 0 ? s.heapAfterGcBytes() : Double.NaN,
+                s.rssBytes() < 0 ? Double.NaN : s.rssBytes()};
+        double hours = (s.atMillis() - readyAtMillis) / 3_600_000.0;
+        for (int k = 0; k < values.length; k++) {
+            double v = values[k];
+            if (Double.isNaN(v)) {
+                continue;
+            }
+            fits[k].add(hours, v);
+            if (!baselines[k].offer(s.atMillis(), v)) {
+                last[k].addLast(v);
+                if (last[k].size() > ResourceSample.END_SAMPLES) {
+                    last[k].removeFirst();
+                }
+            }
+        }
+    }
+
+    Report.Growth growth(Resource r, long nowMillis, Limits limits) {
+        int k = r.ordinal();
+        WarmUpBaseline b = baselines[k];
+        if (b.value().isEmpty()) {
+            return null;
+        }
+        double limit = limits.scaled(r, nowMillis - readyAtMillis);
+        double baseline = b.value().getAsDouble();
+        boolean judged = !last[k].isEmpty() && b.over(nowMillis);
+        List<Double> warm = b.values();
+        double end = last[k].isEmpty() ? warm.get(warm.size() - 1)
+                : ResourceGrowth.median(last[k].stream().mapToDouble(Double::doubleValue).toArray());
+        Double percent = baseline > 0 ? (end - baseline) / baseline * 100.0 : null;
+        boolean crossed = judged && percent != null && percent > limit && end - baseline > limits.floor(r);
+        return new Report.Growth(instance, baseline, end, percent, fits[k].slope(), limit, judged, crossed);
+    }
+
+    String describe() {
+        return instance + " (started " + Instant.ofEpochMilli(processStartMillis) + ", never ready in "
+                + Math.max(0, (lastAtMillis - processStartMillis) / 1000) + " s)";
+    }
+
+    IncarnationState state(String role) {
+        List<ResourceState> rs = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            SlopeFit f = fits[k];
+            rs.add(new ResourceState(baselines[k].openedAtMillis(), baselines[k].values(), List.copyOf(last[k]), f.n, f.meanT, f.meanY,
+                    f.cTY, f.m2T));
+        }
+        return new IncarnationState(role, instance, processStartMillis, firstAtMillis, lastAtMillis, readyAtMillis, rs, restarts);
+    }
+
+    static Incarnation restore(IncarnationState st, long warmUpMillis) {
+        Incarnation inc = new Incarnation(st.instance(), st.processStartMillis(), st.firstAtMillis(), warmUpMillis);
+        inc.lastAtMillis = st.lastAtMillis();
+        inc.readyAtMillis = st.readyAtMillis();
+        inc.restarts = st.restarts() == null ? Map.of() : Map.copyOf(st.restarts());
+        for (int k = 0; k < 3; k++) {
+            ResourceState r = st.resources().get(k);
+            if (r.openedAtMillis() >= 0) {
+                inc.baselines[k] = WarmUpBaseline.restore(warmUpMillis, r.openedAtMillis(), r.warmUp());
+            }
+            if (r.last() != null) {
+                r.last().stream().filter(v -> v != null && !v.isNaN()).skip(Math.max(0, r.last().size() - ResourceSample.END_SAMPLES))
+                        .forEach(inc.last[k]::addLast);
+            }
+            inc.fits[k] = SlopeFit.restore(r.n(), r.meanT(), r.meanY(), r.cTY(), r.m2T());
+        }
+        return inc;
+    }
+}

@@ -1,0 +1,8 @@
+package io.natsoak.verifier;
+
+import java.util.List;
+
+/** One resource of an {@link IncarnationState}: its warm-up, its last values and its slope fit. */
+record ResourceState(long openedAtMillis, List<Double> warmUp, List<Double> last, long n, double meanT, double meanY, double cTY,
+                     double m2T) {
+}
