@@ -58,6 +58,8 @@ public final class MetricNames {
     /** Gauge: this process' own judged baseline, per resource (threads, heap_after_gc, rss); NaN until its warm-up after readiness is over. */
     public static final String RESOURCE_BASELINE = "natsoak.resource.baseline";
     public static final String TAG_RESOURCE = "resource";
+    /** Gauge: this process' resource now minus its baseline (per resource); NaN until the baseline exists. What the growth alerts judge. */
+    public static final String RESOURCE_GROWTH = "natsoak.resource.growth";
     /** Gauge: when this process was first ready (epoch seconds); NaN while it is starting. */
     public static final String PROCESS_READY_TIME = "natsoak.process.ready.time";
     public static final String NATS_CONNECTION_EVENTS = "natsoak.nats.connection.events";

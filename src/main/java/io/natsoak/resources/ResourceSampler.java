@@ -96,6 +96,14 @@ public final class ResourceSampler extends GuardedComponent {
                     .description("This process' baseline (median of its warm-up after it was ready); NaN until then")
                     .strongReference(true).register(registry);
         }
+        Gauge.builder(MetricNames.RESOURCE_GROWTH, this, s -> s.growth(0, liveThreads())).tag(MetricNames.TAG_RESOURCE, RESOURCES.get(0))
+                .description("This process' threads now minus its baseline; NaN until the baseline exists").strongReference(true).register(registry);
+        Gauge.builder(MetricNames.RESOURCE_GROWTH, this, s -> s.growth(1, heapAfterGc() > 0 ? heapAfterGc() : Double.NaN))
+                .tag(MetricNames.TAG_RESOURCE, RESOURCES.get(1))
+                .description("This process' heap after GC now minus its baseline; NaN until the baseline exists").strongReference(true).register(registry);
+        Gauge.builder(MetricNames.RESOURCE_GROWTH, this, s -> s.growth(2, ProcessRss.bytes())).tag(MetricNames.TAG_RESOURCE, RESOURCES.get(2))
+                .description("This process' RSS now minus its baseline; NaN until the baseline exists")
+                .strongReference(true).register(registry);
         Gauge.builder(MetricNames.PROCESS_READY_TIME, this, s -> s.readyAtMillis == 0 ? Double.NaN : s.readyAtMillis / 1000.0)
                 .description("When this process was first ready (every component running, first unit of work done), epoch seconds")
                 .baseUnit("seconds").strongReference(true).register(registry);
@@ -124,6 +132,16 @@ public final class ResourceSampler extends GuardedComponent {
     /** When the process was first ready (epoch ms), 0 while it is starting. */
     public long readyAtMillis() {
         return readyAtMillis;
+    }
+
+    /**
+     * {@code now} minus resource {@code k}'s baseline; NaN until the baseline exists. The growth
+     * alerts take the floor of this series: it has no value while the process is starting or
+     * warming up, so neither its start-up peak nor a previous process on the same target can
+     * enter the floor of a process that is judged.
+     */
+    private double growth(int k, double now) {
+        return now - Double.longBitsToDouble(baselineValues.get(k));
     }
 
     /** Sample thread: readiness, the heap probe, the baseline, then the sample itself. */
