@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * its time is up, and at once for every canary still leaking when the operator stops or pauses.
  * <p>
  * A stopped canary keeps its worker in flight until that worker has published enough resource
- * samples after the release to fill the verifier's "end" window ({@code releaseSeen}: the median
- * of its last {@code ResourceSample.END_SAMPLES} samples, plus one interval of margin). A worker
+ * samples after the release to be in the verifier's "end" window ({@code releaseSeen}:
+ * {@code ResourceSample.END_SAMPLES} samples, plus one interval of margin). A worker
  * that is killed, stopped or scaled away sooner ends its incarnation on the leak's samples, and
  * the verdict would call the operator's own reverted canary a thread leak.
  */

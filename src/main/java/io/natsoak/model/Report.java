@@ -109,7 +109,7 @@ public record Report(
 
     /**
      * One resource of one process incarnation: {@code baseline} is the median of its warm-up window,
-     * {@code end} the median of its last samples, {@code slopePerHour} the least-squares slope over
+     * {@code end} the floor of its samples of the last two minutes, {@code slopePerHour} the least-squares slope over
      * all its samples; {@code growthPercent} is null when the baseline is 0 (nothing to compare).
      * {@code judged} is false while the warm-up is not over yet.
      */

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * One process incarnation (role, instance, process start time) as {@link ResourceGrowth} judges
- * it: per resource its warm-up baseline, its last {@value ResourceSample#END_SAMPLES} values after
- * the warm-up and its slope, and the in-place restart counts it last reported. Bounded state.
+ * it: per resource its warm-up baseline, its samples of the last two minutes after the warm-up
+ * (whose floor is its "end") and its slope, and the in-place restart counts it last reported. Bounded state.
  * Not thread-safe: {@link ResourceGrowth} guards it.
  */
 final class Incarnation {
@@ -26,8 +26,18 @@ final class Incarnation {
     private long lastAtMillis;
     private long readyAtMillis;
     private final WarmUpBaseline[] baselines;
+    /**
+     * Per resource, the samples (time, value) of the last {@link #END_WINDOW_MILLIS} after the
+     * warm-up; "end" is their floor. A median of the last few samples (the first version) read a
+     * fault's transient at the end of a short life as growth: in the first hour-long chaos soak
+     * after the readiness fix, a worker killed minutes into its life, mid-reconnect, went 40 -> 45.
+     * A leak raises the floor; a transient does not.
+     */
     @SuppressWarnings("unchecked")
-    private final ArrayDeque<Double>[] last = new ArrayDeque[] {new ArrayDeque<Double>(), new ArrayDeque<Double>(), new ArrayDeque<Double>()};
+    private final ArrayDeque<double[]>[] last = new ArrayDeque[] {new ArrayDeque<double[]>(), new ArrayDeque<double[]>(), new ArrayDeque<double[]>()};
+    /** The window whose floor is "end". */
+    static final long END_WINDOW_MILLIS = 120_000;
+    private static final int MAX_END_SAMPLES = 2_000;
     private final SlopeFit[] fits = {new SlopeFit(), new SlopeFit(), new SlopeFit()};
     private Map<String, RestartStats> restarts = Map.of();
 
@@ -79,11 +89,17 @@ final class Incarnation {
             }
             fits[k].add(hours, v);
             if (!baselines[k].offer(s.atMillis(), v)) {
-                last[k].addLast(v);
-                if (last[k].size() > ResourceSample.END_SAMPLES) {
-                    last[k].removeFirst();
-                }
+                addLast(k, s.atMillis(), v);
             }
+        }
+    }
+
+    private void addLast(int k, double atMillis, double v) {
+        ArrayDeque<double[]> window = last[k];
+        window.addLast(new double[] {atMillis, v});
+        double newest = window.peekLast()[0];
+        while (window.size() > MAX_END_SAMPLES || newest - window.peekFirst()[0] > END_WINDOW_MILLIS) {
+            window.removeFirst();
         }
     }
 
@@ -97,8 +113,7 @@ final class Incarnation {
         double baseline = b.value().getAsDouble();
         boolean judged = !last[k].isEmpty() && b.over(nowMillis);
         List<Double> warm = b.values();
-        double end = last[k].isEmpty() ? warm.get(warm.size() - 1)
-                : ResourceGrowth.median(last[k].stream().mapToDouble(Double::doubleValue).toArray());
+        double end = last[k].isEmpty() ? warm.get(warm.size() - 1) : last[k].stream().mapToDouble(p -> p[1]).min().orElseThrow();
         Double percent = baseline > 0 ? (end - baseline) / baseline * 100.0 : null;
         boolean crossed = judged && percent != null && percent > limit && end - baseline > limits.floor(r);
         return new Report.Growth(instance, baseline, end, percent, fits[k].slope(), limit, judged, crossed);
@@ -113,8 +128,8 @@ final class Incarnation {
         List<ResourceState> rs = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
             SlopeFit f = fits[k];
-            rs.add(new ResourceState(baselines[k].openedAtMillis(), baselines[k].values(), List.copyOf(last[k]), f.n, f.meanT, f.meanY,
-                    f.cTY, f.m2T));
+            rs.add(new ResourceState(baselines[k].openedAtMillis(), baselines[k].values(), last[k].stream().map(p -> p[1]).toList(),
+                    last[k].stream().map(p -> (long) p[0]).toList(), f.n, f.meanT, f.meanY, f.cTY, f.m2T));
         }
         return new IncarnationState(role, instance, processStartMillis, firstAtMillis, lastAtMillis, readyAtMillis, rs, restarts);
     }
@@ -129,9 +144,13 @@ final class Incarnation {
             if (r.openedAtMillis() >= 0) {
                 inc.baselines[k] = WarmUpBaseline.restore(warmUpMillis, r.openedAtMillis(), r.warmUp());
             }
-            if (r.last() != null) {
-                r.last().stream().filter(v -> v != null && !v.isNaN()).skip(Math.max(0, r.last().size() - ResourceSample.END_SAMPLES))
-                        .forEach(inc.last[k]::addLast);
+            if (r.last() != null && r.lastAt() != null && r.last().size() == r.lastAt().size()) {
+                for (int i = 0; i < r.last().size(); i++) {
+                    Double v = r.last().get(i);
+                    if (v != null && !v.isNaN() && r.lastAt().get(i) != null) {
+                        inc.addLast(k, r.lastAt().get(i), v);
+                    }
+                }
             }
             inc.fits[k] = SlopeFit.restore(r.n(), r.meanT(), r.meanY(), r.cTY(), r.m2T());
         }

@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * the baseline is the median of the samples in the warm-up window that opens at its first known
  * value once the process is ready ({@link WarmUpBaseline}: every component running and the first
  * unit of work done, as the process itself says; heap after GC is unknown until the first
- * old-generation collection), "end" the median of its last {@value ResourceSample#END_SAMPLES} samples after the
- * warm-up, and the slope a least-squares fit over its samples since it was ready. A restarted
+ * old-generation collection), "end" the floor of its samples of the last two minutes after the
+ * warm-up (a fault's transient at the end of a short life is not growth, a leak raises the floor), and the slope a least-squares fit over its samples since it was ready. A restarted
  * process (new start time) starts a new baseline, so a restart sawtooth is never growth, and a
  * process that never became ready is listed as such, never judged. Per role the worst
  * incarnation is reported; a growth above the configured percentage is a FAIL reason.
