@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -40,7 +39,7 @@ public final class LocalPrometheus extends GuardedComponent {
     public static final Duration LOCAL_INTERVAL = Duration.ofSeconds(5);
     static final String RULES = "observability/natsoak-rules.yml";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
-    private static final long STOP_GRACE_SECONDS = 10;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final int START_ATTEMPTS = 3;
 
     private final Path binary;
@@ -158,17 +157,8 @@ public final class LocalPrometheus extends GuardedComponent {
 
     private void stopProcess() {
         Process p = process;
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
+        if (p != null) {
+            ProcessStop.stop("Prometheus", p, STOP_GRACE);
         }
     }
 

@@ -59,7 +59,6 @@ public final class NatsCluster implements AutoCloseable {
 
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration GRACEFUL_STOP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration KILL_WAIT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final long POLL_INTERVAL_MS = 100;
     /** Attempts for the initial start when a freshly chosen port got taken by someone else meanwhile. */
@@ -169,10 +168,9 @@ public final class NatsCluster implements AutoCloseable {
             return;
         }
         LOG.infof("Killing NATS node n%d (pid %d) with SIGKILL", node, p.pid());
-        p.destroyForcibly();
-        if (!waitFor(p, KILL_WAIT_TIMEOUT)) {
+        if (!ProcessStop.kill(p)) {
             throw new IllegalStateException("NATS node n" + node + " (pid " + p.pid() + ") did not exit within "
-                    + KILL_WAIT_TIMEOUT.toSeconds() + " s after SIGKILL");
+                    + ProcessStop.KILL_WAIT.toSeconds() + " s after SIGKILL");
         }
     }
 
@@ -614,44 +612,7 @@ public final class NatsCluster implements AutoCloseable {
     }
 
     private void stopGracefully(List<Node> targets, Duration grace) {
-        List<Process> running = new ArrayList<>();
-        for (Node n : targets) {
-            if (n.process != null && n.process.isAlive()) {
-                running.add(n.process);
-                if (grace.isZero()) {
-                    n.process.destroyForcibly();
-                } else {
-                    n.process.destroy(); // SIGTERM on Unix
-                }
-            }
-        }
-        long deadline = System.nanoTime() + grace.toNanos();
-        for (Process p : running) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining > 0) {
-                waitFor(p, Duration.ofNanos(remaining));
-            }
-            if (p.isAlive()) {
-                if (!grace.isZero()) {
-                    LOG.warnf("NATS pid %d did not exit within %d s after SIGTERM; sending SIGKILL", p.pid(),
-                            grace.toSeconds());
-                }
-                p.destroyForcibly();
-                if (!waitFor(p, KILL_WAIT_TIMEOUT)) {
-                    LOG.warnf("NATS pid %d still alive %d s after SIGKILL", p.pid(), KILL_WAIT_TIMEOUT.toSeconds());
-                }
-            }
-        }
-    }
-
-    /** Waits for exit; returns true if the process is gone. Keeps the interrupt flag. */
-    private static boolean waitFor(Process p, Duration timeout) {
-        try {
-            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
+        ProcessStop.stop("NATS", targets.stream().map(n -> n.process).toList(), grace);
     }
 
     private static void sleep(long millis) {
