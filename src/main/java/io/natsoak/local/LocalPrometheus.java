@@ -6,10 +6,8 @@ import io.natsoak.lifecycle.GuardedComponent;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +38,8 @@ public final class LocalPrometheus extends GuardedComponent {
     static final String RULES = "observability/natsoak-rules.yml";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration PROBE_CONNECT = Duration.ofMillis(500);
+    private static final Duration PROBE_READ = Duration.ofSeconds(1);
     private static final int START_ATTEMPTS = 3;
 
     private final Path binary;
@@ -235,27 +235,12 @@ public final class LocalPrometheus extends GuardedComponent {
             if (!process.isAlive()) {
                 return false;
             }
-            if (httpStatus(url() + "/-/ready") == 200) {
+            if (HttpGet.status(url() + "/-/ready", PROBE_CONNECT, PROBE_READ) == 200) {
                 return true;
             }
             Thread.sleep(200);
         }
         return false;
-    }
-
-    private static int httpStatus(String url) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(1000);
-            try {
-                return c.getResponseCode();
-            } finally {
-                c.disconnect();
-            }
-        } catch (IOException e) {
-            return -1;
-        }
     }
 
     private String lastLogLine() {

@@ -2,13 +2,10 @@ package io.natsoak.local;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.RandomAccessFile;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -278,7 +275,7 @@ public final class NatsCluster implements AutoCloseable {
             }
             url = "http://127.0.0.1:" + n.httpPort + path;
         }
-        HttpAnswer answer = httpGet(url);
+        HttpGet.Answer answer = httpGet(url);
         if (answer.code() != 200) {
             throw new IOException(url + " answered HTTP " + answer.code());
         }
@@ -542,27 +539,8 @@ public final class NatsCluster implements AutoCloseable {
         }
     }
 
-    private record HttpAnswer(int code, String body) {
-    }
-
-    private static HttpAnswer httpGet(String url) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        try {
-            c.setConnectTimeout((int) PROBE_TIMEOUT.toMillis());
-            c.setReadTimeout((int) PROBE_TIMEOUT.toMillis());
-            c.setUseCaches(false);
-            c.setRequestProperty("Connection", "close");
-            int code = c.getResponseCode();
-            InputStream body = code >= 400 ? c.getErrorStream() : c.getInputStream();
-            if (body == null) {
-                return new HttpAnswer(code, "");
-            }
-            try (body) {
-                return new HttpAnswer(code, new String(body.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        } finally {
-            c.disconnect();
-        }
+    private static HttpGet.Answer httpGet(String url) throws IOException {
+        return HttpGet.get(url, PROBE_TIMEOUT, PROBE_TIMEOUT);
     }
 
     private void checkAlive(Node n) {
