@@ -11,6 +11,7 @@ import io.nats.client.KeyValueManagement;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
+import io.natsoak.nats.JetStreamErrors;
 
 /**
  * Creates the partition manager's buckets if they are missing; never deletes or reconfigures one
@@ -50,7 +51,7 @@ final class Buckets {
             }
             return;
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != ErrorCodes.STREAM_NOT_FOUND) {
+            if (e.getApiErrorCode() != JetStreamErrors.STREAM_NOT_FOUND) {
                 throw e;
             }
         }
@@ -64,7 +65,7 @@ final class Buckets {
             kvm.create(config);
             LOG.infof("created bucket %s (replicas %d)", bucket, replicas);
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != ErrorCodes.STREAM_NAME_IN_USE) {
+            if (e.getApiErrorCode() != JetStreamErrors.STREAM_NAME_IN_USE) {
                 throw e;
             }
         }

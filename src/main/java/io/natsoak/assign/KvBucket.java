@@ -5,12 +5,13 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 import io.nats.client.JetStreamApiException;
+import io.natsoak.nats.JetStreamErrors;
 
 /**
  * The manager's access to one KV bucket: revision-checked writes, reads from any replica, and
  * reads from the stream leader. {@link NatsBucket} is the real one; tests use an in-memory one.
  * A write whose expected revision does not match throws a {@link JetStreamApiException} with
- * {@link ErrorCodes#WRONG_LAST_SEQUENCE}.
+ * {@link JetStreamErrors#WRONG_LAST_SEQUENCE}.
  */
 interface KvBucket {
 
@@ -50,7 +51,7 @@ interface KvBucket {
         try {
             return Optional.of(new Claim(update(key, value, last.map(KvEntry::revision).orElse(0L)), send));
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == ErrorCodes.WRONG_LAST_SEQUENCE) {
+            if (e.getApiErrorCode() == JetStreamErrors.WRONG_LAST_SEQUENCE) {
                 return Optional.empty();
             }
             throw e;
@@ -58,6 +59,6 @@ interface KvBucket {
     }
 
     static boolean conflict(JetStreamApiException e) {
-        return e.getApiErrorCode() == ErrorCodes.WRONG_LAST_SEQUENCE;
+        return e.getApiErrorCode() == JetStreamErrors.WRONG_LAST_SEQUENCE;
     }
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.natsoak.config.ChaosConfig;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.control.ControlClient;
 import io.natsoak.control.ControlSender;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -44,8 +45,11 @@ public final class ChaosOperator extends GuardedComponent {
 
     private static final Logger LOG = Logger.getLogger(ChaosOperator.class);
     public static final String COMPONENT = "chaos";
-    /** Longest a control command may take: a worker's in-place restart drains it first. */
-    private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * "No responders" from a target is retried for 2 s (5 tries): long enough for a subscription
+     * to reach every node, short enough that a target that is gone costs the schedule little.
+     */
+    static final ControlClient.NoResponders CONTROL_RETRY = new ControlClient.NoResponders(Duration.ofSeconds(2), Duration.ofMillis(500));
     /** How long appending to the chaos log may retry (covers a NATS leader failover). */
     private static final Duration LOG_PATIENCE = Duration.ofSeconds(30);
 
@@ -117,7 +121,7 @@ public final class ChaosOperator extends GuardedComponent {
                 () -> RunClock.join(connection, names, config.duration(), clock));
         workDone(); // the operator's unit of work is deciding; from here on it only waits for its schedule
         scheduler = OwnedExecutor.scheduler(name(), "schedule");
-        injector = new FaultInjector(config, backend, new ControlClient(connection, names, CONTROL_TIMEOUT, new ControlSender("chaos", instance)),
+        injector = new FaultInjector(config, backend, new ControlClient(connection, new ControlSender("chaos", instance), CONTROL_RETRY),
                 new LeaderLookup(connection, config.runId()), new NatsHealth(connection, names, config.nats().replicas()),
                 safety, schedule, clock, scheduler.executor(), run);
         if (!config.chaos().enabled()) {

@@ -1,6 +1,8 @@
 package io.natsoak.chaos;
 
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.control.ControlClient;
+import io.natsoak.nats.Names;
 import io.natsoak.nats.RunClock;
 import io.natsoak.model.ResourceSample;
 import org.jboss.logging.Logger;
@@ -46,7 +48,7 @@ public final class FaultInjector {
         boolean managedWorkers = config.worker().assignment().managed();
         Duration releaseSeen = config.resources().sampleInterval().multipliedBy(ResourceSample.END_SAMPLES + 1L);
         this.safety = safety;
-        this.context = new FaultContext(config.chaos(), managedWorkers, backend, control, safety, schedule, clock, timer, run, releaseSeen,
+        this.context = new FaultContext(config.chaos(), managedWorkers, backend, control, new Names(config.runId()), safety, schedule, clock, timer, run, releaseSeen,
                 new TargetPicker(backend, safety, schedule, leader, health, clock, managedWorkers));
         for (ChaosEvent e : ChaosEvent.values()) {
             faults.put(e, Fault.of(e));

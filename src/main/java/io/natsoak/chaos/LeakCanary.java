@@ -1,5 +1,6 @@
 package io.natsoak.chaos;
 
+import io.natsoak.control.ControlCommand;
 import io.natsoak.control.ControlReply;
 import org.jboss.logging.Logger;
 
@@ -62,7 +63,7 @@ final class LeakCanary implements Fault {
             leaking.add(t);
         }
         try {
-            context.control().send(Target.Kind.WORKER, t.name(), ControlClient.leak(settings.leakThreadsPerMinute()));
+            context.command(Target.Kind.WORKER, t.name(), ControlCommand.leak(settings.leakThreadsPerMinute()));
         } catch (Exception e) {
             stopLater(context, t, Duration.ZERO);
             throw e;
@@ -102,7 +103,7 @@ final class LeakCanary implements Fault {
         }
         Duration releaseSeen = context.releaseSeen();
         try {
-            ControlReply reply = context.control().send(Target.Kind.WORKER, t.name(), ControlClient.leakStop());
+            ControlReply reply = context.command(Target.Kind.WORKER, t.name(), ControlCommand.of(ControlCommand.Verb.LEAK_STOP));
             Instant released = context.clock().instant();
             Instant seen = released.plus(releaseSeen);
             context.safety().add(t.name(), event(), now -> !now.isBefore(seen));

@@ -1,5 +1,7 @@
 package io.natsoak.chaos;
 
+import io.natsoak.control.ControlCommand;
+
 import java.time.Duration;
 import java.time.Instant;
 
@@ -30,7 +32,7 @@ record NetworkDisconnect() implements Fault {
         if (context.dryRun()) {
             return new FaultInjector.Result(Outcome.DRY_RUN, t.name(), "would be disconnected for " + seconds + " s");
         }
-        context.control().send(kind, t.name(), ControlClient.disconnect(seconds));
+        context.command(kind, t.name(), ControlCommand.disconnect(seconds));
         Instant back = context.clock().instant().plusSeconds(seconds).plus(RECONNECT_MARGIN);
         context.safety().add(t.name(), event(), now -> !now.isBefore(back));
         return new FaultInjector.Result(Outcome.INJECTED, t.name(), "disconnected from NATS for " + seconds + " s");

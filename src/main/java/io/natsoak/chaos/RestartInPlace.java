@@ -1,5 +1,6 @@
 package io.natsoak.chaos;
 
+import io.natsoak.control.ControlCommand;
 import io.natsoak.control.ControlReply;
 
 /**
@@ -20,7 +21,7 @@ record RestartInPlace(ChaosEvent event, Target.Kind kind) implements Fault {
         }
         context.safety().add(t.name(), event, now -> false);
         try {
-            ControlReply reply = context.control().send(kind, t.name(), ControlClient.restart());
+            ControlReply reply = context.command(kind, t.name(), ControlCommand.of(ControlCommand.Verb.RESTART));
             return new FaultInjector.Result(Outcome.INJECTED, t.name(),
                     "restarted in place, threads " + reply.threadsBefore() + " -> " + reply.threadsAfter());
         } finally {

@@ -45,6 +45,16 @@ public record ControlCommand(String command, String component, Integer seconds, 
         return new ControlCommand(verb.wire(), null, null, null, null);
     }
 
+    /** Close the NATS connection for {@code seconds}, then reconnect. */
+    public static ControlCommand disconnect(int seconds) {
+        return new ControlCommand(Verb.DISCONNECT.wire(), null, seconds, null, null);
+    }
+
+    /** Start the leak canary: {@code threadsPerMinute} threads leaked a minute, until {@code leak-stop}. */
+    public static ControlCommand leak(int threadsPerMinute) {
+        return new ControlCommand(Verb.LEAK.wire(), null, null, threadsPerMinute, null);
+    }
+
     /**
      * A command is a flat object of five short fields; these limits stop hostile input (deep
      * nesting, huge strings or numbers) in the tokenizer, before any of it is built.

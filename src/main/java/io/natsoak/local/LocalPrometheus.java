@@ -6,10 +6,8 @@ import io.natsoak.lifecycle.GuardedComponent;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -40,7 +37,9 @@ public final class LocalPrometheus extends GuardedComponent {
     public static final Duration LOCAL_INTERVAL = Duration.ofSeconds(5);
     static final String RULES = "observability/natsoak-rules.yml";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
-    private static final long STOP_GRACE_SECONDS = 10;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration PROBE_CONNECT = Duration.ofMillis(500);
+    private static final Duration PROBE_READ = Duration.ofSeconds(1);
     private static final int START_ATTEMPTS = 3;
 
     private final Path binary;
@@ -158,17 +157,8 @@ public final class LocalPrometheus extends GuardedComponent {
 
     private void stopProcess() {
         Process p = process;
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
+        if (p != null) {
+            ProcessStop.stop("Prometheus", p, STOP_GRACE);
         }
     }
 
@@ -245,27 +235,12 @@ public final class LocalPrometheus extends GuardedComponent {
             if (!process.isAlive()) {
                 return false;
             }
-            if (httpStatus(url() + "/-/ready") == 200) {
+            if (HttpGet.status(url() + "/-/ready", PROBE_CONNECT, PROBE_READ) == 200) {
                 return true;
             }
             Thread.sleep(200);
         }
         return false;
-    }
-
-    private static int httpStatus(String url) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(1000);
-            try {
-                return c.getResponseCode();
-            } finally {
-                c.disconnect();
-            }
-        } catch (IOException e) {
-            return -1;
-        }
     }
 
     private String lastLogLine() {

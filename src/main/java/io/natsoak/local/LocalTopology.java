@@ -6,14 +6,12 @@ import io.natsoak.model.Report;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -165,15 +163,9 @@ public final class LocalTopology implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + verifier.httpPort() + "/q/natsoak/report")
-                    .toURL().openConnection();
-            c.setConnectTimeout(1000);
-            c.setReadTimeout(2000);
-            try (InputStream in = c.getInputStream()) {
-                return Optional.of(Json.MAPPER.readValue(in, Report.class));
-            } finally {
-                c.disconnect();
-            }
+            HttpGet.Answer answer = HttpGet.get("http://127.0.0.1:" + verifier.httpPort() + "/q/natsoak/report",
+                    Duration.ofSeconds(1), Duration.ofSeconds(2));
+            return answer.code() == 200 ? Optional.of(Json.MAPPER.readValue(answer.body(), Report.class)) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -1,42 +1,18 @@
 package io.natsoak.local;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
-
-import io.nats.client.Connection;
-import io.nats.client.ErrorListener;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.JetStreamOptions;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 
 /**
  * Starts and controls a real nats-server JetStream cluster (N >= 1 nodes) on the loopback interface.
@@ -47,32 +23,24 @@ import io.nats.client.Options;
  * {@link #close()} unless {@code keepData} is set.
  * <p>
  * No threads, shutdown hooks or other global state: the caller owns the lifecycle and must call
- * {@link #close()}.
+ * {@link #close()}. The parts: {@link NatsBinary} finds the executable, {@link NatsNodeFiles} picks
+ * ports and writes configs, {@link NatsNode} launches one server, {@link NatsNodeReadiness} waits
+ * for it, {@link ProcessStop} stops it.
  */
 public final class NatsCluster implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(NatsCluster.class);
 
-    private static final String BINARY_NAME = "nats-server";
-    private static final List<String> EXTRA_BINARY_DIRS = List.of("/usr/sbin", "/usr/local/bin", "/usr/bin");
-    private static final String CLUSTER_NAME = "natsoak";
-
-    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration GRACEFUL_STOP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration KILL_WAIT_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
-    private static final long POLL_INTERVAL_MS = 100;
     /** Attempts for the initial start when a freshly chosen port got taken by someone else meanwhile. */
     private static final int MAX_START_ATTEMPTS = 3;
-    private static final int LOG_TAIL_LINES = 15;
-    private static final int LOG_TAIL_MAX_CHARS = 3000;
 
     private final String binary;
     private final Path baseDir;
     private final int nodes;
     private final boolean keepData;
 
-    private final Node[] node;
+    private final NatsNode[] node;
     private String resolvedBinary;
     private boolean started;
     private boolean closed;
@@ -95,10 +63,9 @@ public final class NatsCluster implements AutoCloseable {
         this.baseDir = baseDir.toAbsolutePath().normalize();
         this.nodes = nodes;
         this.keepData = keepData;
-        this.node = new Node[nodes];
+        this.node = new NatsNode[nodes];
         for (int i = 0; i < nodes; i++) {
-            Path dir = this.baseDir.resolve("node-" + i);
-            node[i] = new Node(i, dir, dir.resolve("nats.conf"), dir.resolve("store"), dir.resolve("server.log"));
+            node[i] = new NatsNode(i, this.baseDir);
         }
     }
 
@@ -115,13 +82,13 @@ public final class NatsCluster implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("NatsCluster already started (baseDir " + baseDir + ")");
         }
-        resolvedBinary = findBinary(binary).orElseThrow(() -> new IllegalStateException(
+        resolvedBinary = NatsBinary.find(binary).orElseThrow(() -> new IllegalStateException(
                 "nats-server binary not found (configured '" + binary + "', searched PATH and "
-                        + String.join(", ", EXTRA_BINARY_DIRS) + "); install it, e.g. apt-get install nats-server"));
+                        + String.join(", ", NatsBinary.EXTRA_DIRS) + "); install it, e.g. apt-get install nats-server"));
         try {
             Files.createDirectories(baseDir);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot create NATS cluster dir " + baseDir + ": " + oneLine(e), e);
+            throw new IllegalStateException("cannot create NATS cluster dir " + baseDir + ": " + OneLine.of(e), e);
         }
         long t0 = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
@@ -131,7 +98,7 @@ public final class NatsCluster implements AutoCloseable {
                 LOG.infof("NATS cluster of %d node(s) ready in %d ms: %s (dir %s)", nodes,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), clientUrls(), baseDir);
                 return;
-            } catch (PortConflictException e) {
+            } catch (NatsNodeReadiness.PortConflictException e) {
                 stopAll(Duration.ZERO);
                 if (attempt >= MAX_START_ATTEMPTS) {
                     throw new IllegalStateException(e.getMessage());
@@ -146,46 +113,45 @@ public final class NatsCluster implements AutoCloseable {
     }
 
     private void startAllOnce() {
-        allocatePorts();
-        for (Node n : node) {
-            writeConfig(n);
+        NatsNodeFiles.allocatePorts(node);
+        for (NatsNode n : node) {
+            NatsNodeFiles.writeConfig(n, node);
         }
-        for (Node n : node) {
-            launch(n);
+        for (NatsNode n : node) {
+            n.launch(resolvedBinary);
         }
-        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-        for (Node n : node) {
-            awaitHttpHealthy(n, deadline);
+        long deadline = System.nanoTime() + NatsNodeReadiness.STARTUP_TIMEOUT.toNanos();
+        for (NatsNode n : node) {
+            NatsNodeReadiness.awaitHttpHealthy(n, deadline, !started);
         }
-        awaitJetStream(node[0], deadline);
+        NatsNodeReadiness.awaitJetStream(node[0], deadline, !started);
     }
 
     /** Stops one node with SIGKILL ({@link Process#destroyForcibly()}) and waits for it to exit. */
     public synchronized void kill(int node) {
-        Node n = node(node);
+        NatsNode n = node(node);
         Process p = n.process;
         if (p == null || !p.isAlive()) {
             LOG.debugf("kill(%d): node not running", node);
             return;
         }
         LOG.infof("Killing NATS node n%d (pid %d) with SIGKILL", node, p.pid());
-        p.destroyForcibly();
-        if (!waitFor(p, KILL_WAIT_TIMEOUT)) {
+        if (!ProcessStop.kill(p)) {
             throw new IllegalStateException("NATS node n" + node + " (pid " + p.pid() + ") did not exit within "
-                    + KILL_WAIT_TIMEOUT.toSeconds() + " s after SIGKILL");
+                    + ProcessStop.KILL_WAIT.toSeconds() + " s after SIGKILL");
         }
     }
 
     /** Stops one node gracefully: SIGTERM, wait up to 10 s, then SIGKILL. */
     public synchronized void terminate(int node) {
-        Node n = node(node);
+        NatsNode n = node(node);
         Process p = n.process;
         if (p == null || !p.isAlive()) {
             LOG.debugf("terminate(%d): node not running", node);
             return;
         }
         LOG.infof("Terminating NATS node n%d (pid %d) with SIGTERM", node, p.pid());
-        stopGracefully(List.of(n), GRACEFUL_STOP_TIMEOUT);
+        ProcessStop.stop("NATS", p, GRACEFUL_STOP_TIMEOUT);
         if (p.isAlive()) {
             throw new IllegalStateException("NATS node n" + node + " (pid " + p.pid() + ") did not exit");
         }
@@ -201,18 +167,27 @@ public final class NatsCluster implements AutoCloseable {
         if (!started) {
             throw new IllegalStateException("NatsCluster not started");
         }
-        Node n = node(node);
-        if (n.process != null && n.process.isAlive()) {
+        NatsNode n = node(node);
+        if (n.isRunning()) {
             throw new IllegalStateException("NATS node n" + node + " is still running (pid " + n.process.pid()
                     + "); kill or terminate it before restart");
         }
         long t0 = System.nanoTime();
-        launch(n);
-        long deadline = t0 + STARTUP_TIMEOUT.toNanos();
-        awaitHttpHealthy(n, deadline);
-        awaitJetStream(n, deadline);
+        n.launch(resolvedBinary);
+        long deadline = t0 + NatsNodeReadiness.STARTUP_TIMEOUT.toNanos();
+        NatsNodeReadiness.awaitHttpHealthy(n, deadline, !started);
+        NatsNodeReadiness.awaitJetStream(n, deadline, !started);
         LOG.infof("NATS node n%d restarted (pid %d) and healthy in %d ms", node, n.process.pid(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
+     * Waits (bounded) until the node reports every stream and consumer it holds as current
+     * ({@code /healthz} without parameters): the point where a rolling restart may take down
+     * the next node without leaving a stream without its quorum.
+     */
+    public synchronized void awaitCaughtUp(int node, Duration timeout) {
+        NatsNodeReadiness.awaitHealthz(node(node), "/healthz", System.nanoTime() + timeout.toNanos(), timeout, !started);
     }
 
     /** Stops all nodes (SIGTERM, SIGKILL after 10 s), waits for them and deletes baseDir unless keepData. Idempotent; never throws. */
@@ -225,17 +200,17 @@ public final class NatsCluster implements AutoCloseable {
         try {
             stopAll(GRACEFUL_STOP_TIMEOUT);
         } catch (RuntimeException e) {
-            LOG.warnf("Error stopping NATS cluster in %s: %s", baseDir, oneLine(e));
+            LOG.warnf("Error stopping NATS cluster in %s: %s", baseDir, OneLine.of(e));
         }
         if (keepData) {
             LOG.infof("NATS cluster closed; data kept in %s", baseDir);
             return;
         }
         try {
-            deleteRecursively(baseDir);
+            DirectoryTree.delete(baseDir);
             LOG.debugf("NATS cluster closed; deleted %s", baseDir);
         } catch (IOException | RuntimeException e) {
-            LOG.warnf("NATS cluster closed but could not delete %s: %s", baseDir, oneLine(e));
+            LOG.warnf("NATS cluster closed but could not delete %s: %s", baseDir, OneLine.of(e));
         }
     }
 
@@ -251,11 +226,11 @@ public final class NatsCluster implements AutoCloseable {
     }
 
     public synchronized String clientUrl(int node) {
-        Node n = node(node);
+        NatsNode n = node(node);
         if (n.clientPort == 0) {
             throw new IllegalStateException("NatsCluster not started: no ports assigned yet");
         }
-        return "nats://127.0.0.1:" + n.clientPort;
+        return n.clientUrl();
     }
 
     public int size() {
@@ -263,8 +238,7 @@ public final class NatsCluster implements AutoCloseable {
     }
 
     public synchronized boolean isRunning(int node) {
-        Process p = node(node).process;
-        return p != null && p.isAlive();
+        return node(node).isRunning();
     }
 
     /**
@@ -274,13 +248,13 @@ public final class NatsCluster implements AutoCloseable {
     public Optional<String> monitor(int node, String path) throws IOException {
         String url;
         synchronized (this) {
-            Node n = node(node);
-            if (n.process == null || !n.process.isAlive() || n.httpPort == 0) {
+            NatsNode n = node(node);
+            if (!n.isRunning() || n.httpPort == 0) {
                 return Optional.empty();
             }
-            url = "http://127.0.0.1:" + n.httpPort + path;
+            url = n.httpUrl(path);
         }
-        HttpAnswer answer = httpGet(url);
+        HttpGet.Answer answer = HttpGet.get(url, NatsNodeReadiness.PROBE_TIMEOUT, NatsNodeReadiness.PROBE_TIMEOUT);
         if (answer.code() != 200) {
             throw new IOException(url + " answered HTTP " + answer.code());
         }
@@ -293,86 +267,17 @@ public final class NatsCluster implements AutoCloseable {
         return p == null ? -1 : p.pid();
     }
 
-    // ------------------------------------------------------------------------------------------ binary lookup
-
     /**
      * Returns the configured path if it is executable; else searches PATH (for the configured command name
      * and for "nats-server") and /usr/sbin, /usr/local/bin, /usr/bin for "nats-server".
      */
     public static Optional<String> findBinary(String configured) {
-        Set<String> names = new LinkedHashSet<>();
-        if (configured != null && !configured.isBlank()) {
-            String c = configured.trim();
-            if (c.contains("/") || c.contains(File.separator)) {
-                Path p = Paths.get(c);
-                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                    return Optional.of(c);
-                }
-            } else {
-                names.add(c);
-            }
-        }
-        names.add(BINARY_NAME);
-        List<String> dirs = new ArrayList<>();
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String d : path.split(File.pathSeparator)) {
-                if (!d.isBlank()) {
-                    dirs.add(d);
-                }
-            }
-        }
-        for (String name : names) {
-            List<String> searchDirs = new ArrayList<>(dirs);
-            if (BINARY_NAME.equals(name)) {
-                searchDirs.addAll(EXTRA_BINARY_DIRS);
-            }
-            for (String d : searchDirs) {
-                Path candidate = Paths.get(d).resolve(name);
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return Optional.of(candidate.toAbsolutePath().toString());
-                }
-            }
-        }
-        return Optional.empty();
+        return NatsBinary.find(configured);
     }
 
     // ------------------------------------------------------------------------------------------ internals
 
-    private static final class Node {
-        final int index;
-        final Path dir;
-        final Path config;
-        final Path store;
-        final Path log;
-        int clientPort;
-        int clusterPort;
-        int httpPort;
-        Process process;
-
-        Node(int index, Path dir, Path config, Path store, Path log) {
-            this.index = index;
-            this.dir = dir;
-            this.config = config;
-            this.store = store;
-            this.log = log;
-        }
-
-        String name() {
-            return "n" + index;
-        }
-    }
-
-    /** A node died on startup because one of its ports was taken; the initial start retries with new ports. */
-    private static final class PortConflictException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        PortConflictException(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private Node node(int index) {
+    private NatsNode node(int index) {
         if (index < 0 || index >= nodes) {
             throw new IndexOutOfBoundsException("node index " + index + " out of range [0, " + nodes + ")");
         }
@@ -385,318 +290,9 @@ public final class NatsCluster implements AutoCloseable {
         }
     }
 
-    /** Binds all 3N sockets at once (so they are distinct), then releases them. */
-    private void allocatePorts() {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            InetAddress loopback = InetAddress.getByName("127.0.0.1");
-            int[] ports = new int[nodes * 3];
-            for (int i = 0; i < ports.length; i++) {
-                ServerSocket s = new ServerSocket();
-                sockets.add(s);
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress(loopback, 0));
-                ports[i] = s.getLocalPort();
-            }
-            for (int i = 0; i < nodes; i++) {
-                node[i].clientPort = ports[i * 3];
-                node[i].clusterPort = ports[i * 3 + 1];
-                node[i].httpPort = ports[i * 3 + 2];
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot allocate loopback ports for NATS cluster: " + oneLine(e), e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
-        }
-    }
-
-    private void writeConfig(Node n) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# generated by natsoak NatsCluster; node ").append(n.index).append(" of ").append(nodes).append('\n');
-        sb.append("server_name: ").append(n.name()).append('\n');
-        sb.append("listen: 127.0.0.1:").append(n.clientPort).append('\n');
-        sb.append("http: 127.0.0.1:").append(n.httpPort).append('\n');
-        sb.append("jetstream {\n");
-        sb.append("  store_dir: \"").append(confEscape(n.store.toString())).append("\"\n");
-        sb.append("  max_memory_store: 1GB\n");
-        sb.append("  max_file_store: 10GB\n");
-        sb.append("}\n");
-        if (nodes > 1) {
-            sb.append("cluster {\n");
-            sb.append("  name: ").append(CLUSTER_NAME).append('\n');
-            sb.append("  listen: 127.0.0.1:").append(n.clusterPort).append('\n');
-            sb.append("  routes: [\n");
-            for (Node other : node) {
-                if (other != n) {
-                    sb.append("    \"nats-route://127.0.0.1:").append(other.clusterPort).append("\"\n");
-                }
-            }
-            sb.append("  ]\n");
-            sb.append("}\n");
-        }
-        try {
-            Files.createDirectories(n.store);
-            Files.writeString(n.config, sb.toString(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write NATS config " + n.config + ": " + oneLine(e), e);
-        }
-    }
-
-    private static String confEscape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
-    }
-
-    private void launch(Node n) {
-        ProcessBuilder pb = new ProcessBuilder(Detached.command(List.of(resolvedBinary, "-c", n.config.toString())))
-                .directory(n.dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile()));
-        File devNull = new File("/dev/null");
-        if (devNull.exists()) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(devNull));
-        }
-        try {
-            n.process = pb.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start " + resolvedBinary + " for node " + n.name() + ": "
-                    + oneLine(e), e);
-        }
-        LOG.debugf("Started NATS node %s pid %d client=%d cluster=%d http=%d", n.name(), n.process.pid(),
-                n.clientPort, n.clusterPort, n.httpPort);
-    }
-
-    /**
-     * Waits (bounded) until the node reports every stream and consumer it holds as current
-     * ({@code /healthz} without parameters): the point where a rolling restart may take down
-     * the next node without leaving a stream without its quorum.
-     */
-    public synchronized void awaitCaughtUp(int node, Duration timeout) {
-        Node n = node(node);
-        awaitHealthz(n, "/healthz", System.nanoTime() + timeout.toNanos(), timeout);
-    }
-
-    private void awaitHttpHealthy(Node n, long deadlineNanos) {
-        awaitHealthz(n, "/healthz?js-enabled-only=true", deadlineNanos, STARTUP_TIMEOUT);
-    }
-
-    private void awaitHealthz(Node n, String path, long deadlineNanos, Duration timeout) {
-        String url = "http://127.0.0.1:" + n.httpPort + path;
-        String last = "no answer yet";
-        while (true) {
-            checkAlive(n);
-            try {
-                int code = httpGet(url).code();
-                if (code == 200) {
-                    return;
-                }
-                last = "HTTP " + code;
-            } catch (IOException e) {
-                last = oneLine(e);
-            }
-            if (System.nanoTime() - deadlineNanos >= 0) {
-                throw failure(n, "did not become healthy (" + url + ": " + last + ") within "
-                        + timeout.toSeconds() + " s");
-            }
-            sleep(POLL_INTERVAL_MS);
-        }
-    }
-
-    private void awaitJetStream(Node n, long deadlineNanos) {
-        String url = "nats://127.0.0.1:" + n.clientPort;
-        String last = "no answer yet";
-        while (true) {
-            checkAlive(n);
-            try {
-                jetStreamAccountInfo(url);
-                return;
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for NATS node " + n.name());
-                }
-                last = oneLine(e);
-            }
-            if (System.nanoTime() - deadlineNanos >= 0) {
-                throw failure(n, "JetStream account info via " + url + " not available within "
-                        + STARTUP_TIMEOUT.toSeconds() + " s (last: " + last + ")");
-            }
-            sleep(2 * POLL_INTERVAL_MS);
-        }
-    }
-
-    private static void jetStreamAccountInfo(String url) throws Exception {
-        Options options = Options.builder()
-                .server(url)
-                .noReconnect()
-                .connectionTimeout(PROBE_TIMEOUT)
-                .errorListener(new ErrorListener() { })
-                .build();
-        try (Connection nc = Nats.connect(options)) {
-            JetStreamManagement jsm = nc.jetStreamManagement(
-                    JetStreamOptions.builder().requestTimeout(PROBE_TIMEOUT).build());
-            jsm.getAccountStatistics();
-        }
-    }
-
-    private record HttpAnswer(int code, String body) {
-    }
-
-    private static HttpAnswer httpGet(String url) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        try {
-            c.setConnectTimeout((int) PROBE_TIMEOUT.toMillis());
-            c.setReadTimeout((int) PROBE_TIMEOUT.toMillis());
-            c.setUseCaches(false);
-            c.setRequestProperty("Connection", "close");
-            int code = c.getResponseCode();
-            InputStream body = code >= 400 ? c.getErrorStream() : c.getInputStream();
-            if (body == null) {
-                return new HttpAnswer(code, "");
-            }
-            try (body) {
-                return new HttpAnswer(code, new String(body.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        } finally {
-            c.disconnect();
-        }
-    }
-
-    private void checkAlive(Node n) {
-        Process p = n.process;
-        if (p != null && !p.isAlive()) {
-            String tail = logTail(n);
-            String msg = "NATS node " + n.name() + " exited with code " + p.exitValue() + " during startup; "
-                    + "log " + n.log + " tail: " + tail;
-            if (!started && tail.toLowerCase(Locale.ROOT).contains("address already in use")) {
-                throw new PortConflictException(msg);
-            }
-            throw new IllegalStateException(msg);
-        }
-    }
-
-    private IllegalStateException failure(Node n, String what) {
-        return new IllegalStateException("NATS node " + n.name() + " " + what + "; log " + n.log + " tail: "
-                + logTail(n));
-    }
-
-    /** Last lines of the node's log, joined into one line. */
-    private static String logTail(Node n) {
-        try (RandomAccessFile f = new RandomAccessFile(n.log.toFile(), "r")) {
-            long len = f.length();
-            int toRead = (int) Math.min(len, 16 * 1024);
-            byte[] buf = new byte[toRead];
-            f.seek(len - toRead);
-            f.readFully(buf);
-            List<String> lines = new ArrayList<>(Arrays.asList(new String(buf, StandardCharsets.UTF_8).split("\\R")));
-            lines.removeIf(String::isBlank);
-            List<String> tail = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
-            String joined = String.join(" | ", tail);
-            if (joined.length() > LOG_TAIL_MAX_CHARS) {
-                joined = "..." + joined.substring(joined.length() - LOG_TAIL_MAX_CHARS);
-            }
-            return joined.isEmpty() ? "<empty>" : joined;
-        } catch (NoSuchFileException e) {
-            return "<no log file>";
-        } catch (IOException e) {
-            return "<cannot read log: " + oneLine(e) + ">";
-        }
-    }
-
     /** SIGTERM to every running node, wait for all up to {@code grace}, then SIGKILL the rest and wait. */
     private void stopAll(Duration grace) {
-        stopGracefully(Arrays.asList(node), grace);
-    }
-
-    private void stopGracefully(List<Node> targets, Duration grace) {
-        List<Process> running = new ArrayList<>();
-        for (Node n : targets) {
-            if (n.process != null && n.process.isAlive()) {
-                running.add(n.process);
-                if (grace.isZero()) {
-                    n.process.destroyForcibly();
-                } else {
-                    n.process.destroy(); // SIGTERM on Unix
-                }
-            }
-        }
-        long deadline = System.nanoTime() + grace.toNanos();
-        for (Process p : running) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining > 0) {
-                waitFor(p, Duration.ofNanos(remaining));
-            }
-            if (p.isAlive()) {
-                if (!grace.isZero()) {
-                    LOG.warnf("NATS pid %d did not exit within %d s after SIGTERM; sending SIGKILL", p.pid(),
-                            grace.toSeconds());
-                }
-                p.destroyForcibly();
-                if (!waitFor(p, KILL_WAIT_TIMEOUT)) {
-                    LOG.warnf("NATS pid %d still alive %d s after SIGKILL", p.pid(), KILL_WAIT_TIMEOUT.toSeconds());
-                }
-            }
-        }
-    }
-
-    /** Waits for exit; returns true if the process is gone. Keeps the interrupt flag. */
-    private static boolean waitFor(Process p, Duration timeout) {
-        try {
-            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for NATS cluster");
-        }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-                if (exc instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw exc;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null && !(exc instanceof NoSuchFileException)) {
-                    throw exc;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    private static String oneLine(Throwable t) {
-        String msg = t.getMessage();
-        String s = t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
-        return s.replaceAll("\\R", " ");
+        ProcessStop.stop("NATS", Arrays.stream(node).map(n -> n.process).toList(), grace);
     }
 
     @Override

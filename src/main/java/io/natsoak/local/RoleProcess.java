@@ -4,10 +4,10 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One role running as a separate OS process of the same application (the way a pod runs it),
@@ -97,8 +97,7 @@ public final class RoleProcess {
     /** SIGKILL: a real crash, nothing runs on the way out. */
     public synchronized void kill() {
         if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-            waitFor(process, 10);
+            ProcessStop.kill(process);
         }
     }
 
@@ -108,14 +107,8 @@ public final class RoleProcess {
         synchronized (this) {
             p = process;
         }
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        if (!waitFor(p, graceSeconds)) {
-            LOG.warnf("%s did not stop within %d s; killing it", name, graceSeconds);
-            p.destroyForcibly();
-            waitFor(p, 10);
+        if (p != null) {
+            ProcessStop.stop(name, p, Duration.ofSeconds(graceSeconds));
         }
     }
 
@@ -125,15 +118,6 @@ public final class RoleProcess {
         synchronized (this) {
             p = process;
         }
-        return p == null || waitFor(p, seconds);
-    }
-
-    private static boolean waitFor(Process p, long seconds) {
-        try {
-            return p.waitFor(seconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
+        return p == null || ProcessStop.awaitExit(p, Duration.ofSeconds(seconds));
     }
 }

@@ -21,9 +21,6 @@ import java.time.Duration;
  */
 public final class ChaosLog {
 
-    /** JetStream: stream name already in use. */
-    private static final int STREAM_NAME_IN_USE = 10058;
-    private static final int STREAM_NOT_FOUND = 10059;
     /** Hours of soak at one fault a few seconds apart stay far below this. */
     private static final long MAX_ENTRIES = 100_000;
 
@@ -36,7 +33,7 @@ public final class ChaosLog {
             jsm.getStreamInfo(names.chaosStream());
             return;
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+            if (e.getApiErrorCode() != JetStreamErrors.STREAM_NOT_FOUND) {
                 throw e;
             }
         }
@@ -52,7 +49,7 @@ public final class ChaosLog {
                     .duplicateWindow(Duration.ofMinutes(2))
                     .build());
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
+            if (e.getApiErrorCode() != JetStreamErrors.STREAM_NAME_IN_USE) {
                 throw e;
             }
         }

@@ -24,8 +24,6 @@ public final class LeaderReads {
 
     /** The JetStream API subject the stream leader answers (default API prefix, no domain). */
     public static final String MSG_GET = "$JS.API.STREAM.MSG.GET.";
-    /** "no message found" */
-    private static final int NO_MESSAGE_FOUND = 10037;
 
     private LeaderReads() {
     }
@@ -42,7 +40,7 @@ public final class LeaderReads {
         }
         MessageInfo info = new MessageInfo(reply, stream, false);
         if (info.hasError()) {
-            if (info.getApiErrorCode() == NO_MESSAGE_FOUND) {
+            if (info.getApiErrorCode() == JetStreamErrors.NO_MESSAGE_FOUND) {
                 return Optional.empty();
             }
             info.throwOnHasError();

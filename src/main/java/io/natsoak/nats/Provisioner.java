@@ -25,9 +25,6 @@ import java.util.List;
 public final class Provisioner {
 
     private static final Logger LOG = Logger.getLogger(Provisioner.class);
-    /** JetStream error: stream name already in use (with a different configuration). */
-    static final int STREAM_NAME_IN_USE = 10058;
-    static final int STREAM_NOT_FOUND = 10059;
     /** Long enough to cover a producer's retries through a leader failover. */
     private static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
 
@@ -107,7 +104,7 @@ public final class Provisioner {
                 LOG.infof("created stream %s (replicas %d, %s)", wanted.getName(), wanted.getReplicas(), wanted.getStorageType());
                 return;
             } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
+                if (e.getApiErrorCode() != JetStreamErrors.STREAM_NAME_IN_USE) {
                     throw e;
                 }
                 existing = jsm.getStreamInfo(wanted.getName());
@@ -124,7 +121,7 @@ public final class Provisioner {
         try {
             return jsm.getStreamInfo(name);
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == STREAM_NOT_FOUND) {
+            if (e.getApiErrorCode() == JetStreamErrors.STREAM_NOT_FOUND) {
                 return null;
             }
             throw e;
@@ -146,7 +143,7 @@ public final class Provisioner {
                     .build());
             LOG.infof("created bucket %s", bucket);
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
+            if (e.getApiErrorCode() != JetStreamErrors.STREAM_NAME_IN_USE) {
                 throw e;
             }
         }

@@ -18,9 +18,6 @@ import java.time.Duration;
  */
 public record RunClock(long startedAtMillis, long endsAtMillis) {
 
-    /** JetStream error: wrong last sequence (the key already exists). */
-    private static final int KEY_EXISTS = 10071;
-
     public boolean timed() {
         return endsAtMillis != Long.MAX_VALUE;
     }
@@ -33,7 +30,7 @@ public record RunClock(long startedAtMillis, long endsAtMillis) {
             kv.create(Names.RUN_KEY, Json.write(mine));
             return of(mine);
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != KEY_EXISTS) {
+            if (e.getApiErrorCode() != JetStreamErrors.WRONG_LAST_SEQUENCE) {
                 throw e;
             }
         }

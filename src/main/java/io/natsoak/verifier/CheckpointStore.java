@@ -1,5 +1,6 @@
 package io.natsoak.verifier;
 
+import io.natsoak.nats.JetStreamErrors;
 import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -39,7 +40,6 @@ final class CheckpointStore {
 
     static final String ID_HEADER = "Natsoak-Checkpoint";
     static final String CHUNK_HEADER = "Natsoak-Chunk";
-    private static final int NO_MESSAGE_FOUND = 10037;
     private static final int MAX_CHUNK_BYTES = 512 * 1024;
     /** Room for the headers within the max payload. */
     private static final int HEADER_ROOM = 1024;
@@ -139,7 +139,7 @@ final class CheckpointStore {
         try {
             return jsm.getMessage(stream, seq);
         } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
+            if (e.getApiErrorCode() == JetStreamErrors.NO_MESSAGE_FOUND) {
                 return null;
             }
             throw e;

@@ -1,5 +1,6 @@
 package io.natsoak.worker;
 
+import io.natsoak.nats.JetStreamErrors;
 import io.natsoak.nats.LeaderReads;
 import io.natsoak.nats.Names;
 import io.nats.client.Connection;
@@ -17,7 +18,6 @@ import java.util.Collection;
 final class PositionStore {
 
     private static final Logger LOG = Logger.getLogger(PositionStore.class);
-    private static final int WRONG_LAST_SEQUENCE = 10071;
 
     private final Connection connection;
     private final KeyValue positions;
@@ -97,7 +97,7 @@ final class PositionStore {
                         state.revision);
                 state.committed = position;
             } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                if (e.getApiErrorCode() == JetStreamErrors.WRONG_LAST_SEQUENCE) {
                     adoptOwnWriteOrGiveUp(state);
                 } else {
                     LOG.warnf("worker %s: position commit of partition %d failed (%s); will retry", instance, state.partition, e.toString());

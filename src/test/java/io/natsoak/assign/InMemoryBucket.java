@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.Error;
+import io.natsoak.nats.JetStreamErrors;
 
 /**
  * A {@link KvBucket} in memory with the semantics the manager relies on: one revision sequence
@@ -94,7 +95,7 @@ final class InMemoryBucket implements KvBucket {
         return new JetStreamApiException(Error.JsBadRequestErr) {
             @Override
             public int getApiErrorCode() {
-                return ErrorCodes.WRONG_LAST_SEQUENCE;
+                return JetStreamErrors.WRONG_LAST_SEQUENCE;
             }
         };
     }

@@ -13,6 +13,7 @@ import io.natsoak.chaos.kubernetes.Permissions;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.WorkerAssignment;
+import io.natsoak.control.ControlClient;
 import io.natsoak.control.ControlReply;
 import io.natsoak.control.ControlServer;
 import io.natsoak.control.LeakCanary;
@@ -130,7 +131,7 @@ class ChaosOperatorIT {
         Map<ChaosEvent, Integer> w = new EnumMap<>(ChaosEvent.class);
         w.put(ChaosEvent.WORKER_CRASH, 1);
         Names names = new Names(config.runId());
-        return new FaultInjector(config, backend, new ControlClient(nc, names, Duration.ofSeconds(10), new io.natsoak.control.ControlSender("chaos", "test")), new LeaderLookup(nc, config.runId()),
+        return new FaultInjector(config, backend, new ControlClient(nc, new io.natsoak.control.ControlSender("chaos", "test"), ChaosOperator.CONTROL_RETRY), new LeaderLookup(nc, config.runId()),
                 new NatsHealth(nc, names, 3), new Safety(config.chaos().minAge(), config.chaos().minReady(), Clock.systemUTC()),
                 new ChaosSchedule(3, w, Duration.ZERO, Duration.ZERO), Clock.systemUTC(), null, null);
     }
@@ -303,7 +304,7 @@ class ChaosOperatorIT {
         closeAfter.add(timer::close);
         ChaosBackend backend = backend(config);
         java.util.function.Function<RunClock, FaultInjector> injector = runClock -> new FaultInjector(config, backend,
-                new ControlClient(nc, names, Duration.ofSeconds(10), new io.natsoak.control.ControlSender("chaos", "test")), new LeaderLookup(nc, run), new NatsHealth(nc, names, 3), safety,
+                new ControlClient(nc, new io.natsoak.control.ControlSender("chaos", "test"), ChaosOperator.CONTROL_RETRY), new LeaderLookup(nc, run), new NatsHealth(nc, names, 3), safety,
                 new ChaosSchedule(5, Map.of(ChaosEvent.LEAK_CANARY, 1), Duration.ZERO, Duration.ZERO), clock, timer.executor(), runClock);
 
         // 1 s of leak and 6 s of samples do not fit in the 5 s left of the run.

@@ -10,10 +10,6 @@ import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -220,10 +216,9 @@ class FaultScenarioIT {
 
     /** Until the worker's own counter of published receipt batches reaches {@code batches}. */
     private static void awaitReceiptBatches(RoleProcess worker, long batches) {
-        HttpClient http = HttpClient.newHttpClient();
-        HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + worker.httpPort() + "/q/metrics")).build();
+        String metrics = "http://127.0.0.1:" + worker.httpPort() + "/q/metrics";
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> http.send(metrics, HttpResponse.BodyHandlers.ofString()).body().lines()
+                .until(() -> HttpGet.get(metrics, Duration.ofSeconds(2), Duration.ofSeconds(10)).body().lines()
                         .filter(l -> l.startsWith("natsoak_worker_receipt_batches_total"))
                         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                         .sum() >= batches);

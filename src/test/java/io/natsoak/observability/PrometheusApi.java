@@ -2,12 +2,9 @@ package io.natsoak.observability;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.natsoak.local.HttpGet;
 
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -17,23 +14,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 public record PrometheusApi(String base) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    public HttpGet.Answer get(String path) throws Exception {
+        return HttpGet.get(base + path, Duration.ofSeconds(2), Duration.ofSeconds(10));
     }
 
     /** One field of a successful API response. */
     public JsonNode get(String path, String field) throws Exception {
-        HttpResponse<String> r = get(path);
+        HttpGet.Answer r = get(path);
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.path("status").asText()).as(path + " -> " + r.body()).isEqualTo("success");
         return body.path(field);
     }
 
     public boolean ready() throws Exception {
-        return get("/-/ready").statusCode() == 200;
+        return get("/-/ready").code() == 200;
     }
 
     /** An instant query's result vector (a scalar or string as a one-element array); fails on any error. */

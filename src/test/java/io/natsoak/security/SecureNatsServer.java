@@ -1,11 +1,10 @@
 package io.natsoak.security;
 
+import io.natsoak.local.HttpGet;
 import io.natsoak.local.NatsCluster;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,15 +64,8 @@ final class SecureNatsServer implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("nats-server exited: " + log());
             }
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + http + "/healthz").toURL().openConnection();
-                c.setConnectTimeout(1000);
-                c.setReadTimeout(1000);
-                if (c.getResponseCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
+            if (HttpGet.status("http://127.0.0.1:" + http + "/healthz", Duration.ofSeconds(1), Duration.ofSeconds(1)) == 200) {
+                return;
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("nats-server not ready within " + STARTUP.toSeconds() + " s: " + log());

@@ -3,14 +3,13 @@ package io.natsoak.local.chaos;
 import io.natsoak.chaos.ChaosBackend;
 import io.natsoak.chaos.Target;
 import io.natsoak.lifecycle.OwnedExecutor;
+import io.natsoak.local.HttpGet;
 import io.natsoak.local.LocalTopology;
 import io.natsoak.local.NatsCluster;
 import io.natsoak.local.RoleProcess;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,18 +80,7 @@ public final class LocalBackend implements ChaosBackend {
 
     /** The role process' readiness check: its component runs. */
     static boolean ready(RoleProcess p) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + p.httpPort() + "/q/health/ready").toURL().openConnection();
-            c.setConnectTimeout(1000);
-            c.setReadTimeout(2000);
-            try {
-                return c.getResponseCode() == 200;
-            } finally {
-                c.disconnect();
-            }
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return HttpGet.status("http://127.0.0.1:" + p.httpPort() + "/q/health/ready", Duration.ofSeconds(1), Duration.ofSeconds(2)) == 200;
     }
 
     private RoleProcess process(Target target) {
