@@ -1,12 +1,12 @@
 package io.natsoak.assign;
 
 import io.natsoak.config.ManagerSettings;
+import org.jboss.logging.Logger;
+
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import org.jboss.logging.Logger;
 
 /**
  * Who the pending partitions wait for: the release records to poll in case the releases watch

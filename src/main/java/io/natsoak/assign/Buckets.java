@@ -1,10 +1,5 @@
 package io.natsoak.assign;
 
-import java.io.IOException;
-import java.time.Duration;
-
-import org.jboss.logging.Logger;
-
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValueManagement;
@@ -12,6 +7,10 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
 import io.natsoak.nats.JetStreamErrors;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
 
 /**
  * Creates the partition manager's buckets if they are missing; never deletes or reconfigures one

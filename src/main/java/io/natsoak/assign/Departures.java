@@ -1,6 +1,10 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
 import io.natsoak.config.ManagerSettings;
+import io.natsoak.model.MalformedMessageException;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,11 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
-
-import io.nats.client.JetStreamApiException;
-import io.natsoak.model.MalformedMessageException;
 
 /**
  * Which incarnations are gone, and why: the leader evicts silent members, deletes stale keys,

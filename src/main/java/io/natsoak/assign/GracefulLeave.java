@@ -1,15 +1,14 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
-
-import io.nats.client.JetStreamApiException;
 
 /**
  * A graceful leave ({@code stop()}): revoke everything, wait for the listener's releases, then

@@ -1,10 +1,10 @@
 package io.natsoak.assign;
 
-import io.natsoak.config.ManagerSettings;
-import java.io.IOException;
-
 import io.nats.client.Connection;
 import io.nats.client.KeyValueOptions;
+import io.natsoak.config.ManagerSettings;
+
+import java.io.IOException;
 
 /** The four buckets of one run ({@link AssignNames}). */
 record GroupBuckets(KvBucket members, KvBucket leader, KvBucket assignment, KvBucket releases) {

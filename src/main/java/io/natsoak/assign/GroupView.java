@@ -1,14 +1,13 @@
 package io.natsoak.assign;
 
+import io.natsoak.model.MalformedMessageException;
+import org.jboss.logging.Logger;
+
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
-
-import io.natsoak.model.MalformedMessageException;
 
 /**
  * This member's view of the buckets, built from the watches (and stream-leader reads): the

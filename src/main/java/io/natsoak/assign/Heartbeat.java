@@ -1,14 +1,13 @@
 package io.natsoak.assign;
 
 import io.natsoak.config.ManagerSettings;
+import io.natsoak.lifecycle.OwnedExecutor;
+import org.jboss.logging.Logger;
+
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
-
-import io.natsoak.lifecycle.OwnedExecutor;
 
 /**
  * The heartbeat thread ({@code assign-heartbeat-n}): every interval it renews the member lease,

@@ -1,5 +1,7 @@
 package io.natsoak.assign;
 
+import org.jboss.logging.Logger;
+
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,8 +14,6 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
 
 /**
  * The partitions this member holds, is revoking, or waits to be granted, and the two-phase

@@ -1,11 +1,11 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
+import io.natsoak.nats.JetStreamErrors;
+
 import java.io.IOException;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-
-import io.nats.client.JetStreamApiException;
-import io.natsoak.nats.JetStreamErrors;
 
 /**
  * The manager's access to one KV bucket: revision-checked writes, reads from any replica, and

@@ -1,9 +1,9 @@
 package io.natsoak.assign;
 
-import java.time.Instant;
-
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
+
+import java.time.Instant;
 
 /**
  * One entry of a KV key as the manager sees it: a value ({@code put}) or a deletion marker.

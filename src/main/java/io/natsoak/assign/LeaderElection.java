@@ -1,17 +1,16 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
 import io.natsoak.config.ManagerSettings;
+import io.natsoak.model.MalformedMessageException;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
-
-import io.nats.client.JetStreamApiException;
-import io.natsoak.model.MalformedMessageException;
 
 /**
  * The leader key: claiming it, renewing the leader lease, deleting a silent leader's key, and

@@ -1,10 +1,10 @@
 package io.natsoak.assign;
 
+import org.jboss.logging.Logger;
+
 import java.util.Collections;
 import java.util.Set;
 import java.util.function.Supplier;
-
-import org.jboss.logging.Logger;
 
 /** The listener's callbacks (on the loop), each guarded: a failing callback is logged and does not stop the loop. */
 final class ListenerCalls implements Holdings.Callbacks {

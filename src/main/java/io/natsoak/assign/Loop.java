@@ -1,5 +1,8 @@
 package io.natsoak.assign;
 
+import io.natsoak.lifecycle.OwnedExecutor;
+import org.jboss.logging.Logger;
+
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -9,10 +12,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-
-import org.jboss.logging.Logger;
-
-import io.natsoak.lifecycle.OwnedExecutor;
 
 /**
  * The manager's loop thread ({@code assign-loop-n}): every state change and listener callback

@@ -1,5 +1,10 @@
 package io.natsoak.assign;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -7,11 +12,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 
 /** The {@link AssignMetricNames} meters, registered once per manager (one manager per registry). Thread-safe. */
 final class ManagerMetrics {

@@ -1,6 +1,12 @@
 package io.natsoak.assign;
 
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.natsoak.config.ManagerSettings;
+import io.natsoak.nats.Provisioner;
+import io.natsoak.nats.Retry;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,13 +14,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-
-import org.jboss.logging.Logger;
-
-import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.natsoak.nats.Provisioner;
-import io.natsoak.nats.Retry;
 
 /**
  * One run of the manager, from start to stop: wires the parts and runs what crosses them on the

@@ -1,6 +1,9 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
 import io.natsoak.config.ManagerSettings;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -8,10 +11,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
-
-import org.jboss.logging.Logger;
-
-import io.nats.client.JetStreamApiException;
 
 /**
  * The member's lease on its {@code members} key: joining (the lowest free id), renewing, and

@@ -1,14 +1,14 @@
 package io.natsoak.assign;
 
-import java.io.IOException;
-import java.util.Optional;
-
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.api.KeyValueEntry;
 import io.natsoak.nats.LeaderReads;
+
+import java.io.IOException;
+import java.util.Optional;
 
 /** A {@link KvBucket} on NATS: jnats' KeyValue for writes and replica reads, {@link LeaderReads} for leader reads. */
 final class NatsBucket implements KvBucket {

@@ -1,17 +1,17 @@
 package io.natsoak.assign;
 
-import java.time.Clock;
-import java.util.Arrays;
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.LongSupplier;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.natsoak.config.ManagerSettings;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Shares partitions between the members of a worker group through NATS KV only.

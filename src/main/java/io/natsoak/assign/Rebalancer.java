@@ -1,6 +1,9 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
 import io.natsoak.config.ManagerSettings;
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -8,10 +11,6 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-
-import org.jboss.logging.Logger;
-
-import io.nats.client.JetStreamApiException;
 
 /**
  * The leader's rebalance policy (cold start, emergency, planned) and the publication of

@@ -1,13 +1,13 @@
 package io.natsoak.assign;
 
+import org.jboss.logging.Logger;
+
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import org.jboss.logging.Logger;
 
 /**
  * The leader's recovery timing: records {@code natsoak.assign.recovery} once every partition of

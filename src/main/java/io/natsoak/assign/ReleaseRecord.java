@@ -1,12 +1,11 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
 import io.natsoak.config.ManagerSettings;
-import java.io.IOException;
-import java.util.function.BiConsumer;
-
 import org.jboss.logging.Logger;
 
-import io.nats.client.JetStreamApiException;
+import java.io.IOException;
+import java.util.function.BiConsumer;
 
 /**
  * This member's own release record: whether it must be rewritten, and the revision the next

@@ -1,21 +1,20 @@
 package io.natsoak.assign;
 
-import io.natsoak.config.ManagerSettings;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-
-import org.jboss.logging.Logger;
-
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueWatcher;
+import io.natsoak.config.ManagerSettings;
 import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.KvWatch;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The four KV watches (they only post their entries to the loop) and their stall watchdog.

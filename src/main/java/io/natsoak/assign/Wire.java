@@ -1,12 +1,12 @@
 package io.natsoak.assign;
 
+import io.natsoak.model.Json;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import io.natsoak.model.Json;
 
 /**
  * The JSON records the partition manager keeps in NATS KV (docs/partition-manager.md describes

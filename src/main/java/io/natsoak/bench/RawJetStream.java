@@ -1,13 +1,8 @@
 package io.natsoak.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.natsoak.config.ConfigLoader;
-import io.natsoak.config.NatsConfig;
-import io.natsoak.lifecycle.NamedThreads;
-import io.natsoak.local.NatsCluster;
-import io.natsoak.nats.OwnedConnection;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
@@ -22,6 +17,11 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.natsoak.config.ConfigLoader;
+import io.natsoak.config.NatsConfig;
+import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.local.NatsCluster;
+import io.natsoak.nats.OwnedConnection;
 
 import java.time.Duration;
 import java.util.ArrayList;

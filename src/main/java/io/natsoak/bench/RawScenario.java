@@ -1,7 +1,7 @@
 package io.natsoak.bench;
 
-import io.natsoak.local.NatsCluster;
 import io.nats.client.api.StorageType;
+import io.natsoak.local.NatsCluster;
 
 import java.time.Duration;
 import java.util.ArrayList;

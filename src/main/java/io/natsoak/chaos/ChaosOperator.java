@@ -2,6 +2,7 @@ package io.natsoak.chaos;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
 import io.natsoak.config.ChaosConfig;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlClient;
@@ -16,7 +17,6 @@ import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
-import io.nats.client.Connection;
 import org.jboss.logging.Logger;
 
 import java.security.SecureRandom;

@@ -2,9 +2,9 @@ package io.natsoak.chaos;
 
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlClient;
+import io.natsoak.model.ResourceSample;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.RunClock;
-import io.natsoak.model.ResourceSample;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;

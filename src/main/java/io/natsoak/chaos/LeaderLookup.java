@@ -1,11 +1,11 @@
 package io.natsoak.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nats.client.Connection;
+import io.nats.client.api.KeyValueEntry;
 import io.natsoak.assign.AssignNames;
 import io.natsoak.model.Json;
 import io.natsoak.nats.LeaderReads;
-import io.nats.client.Connection;
-import io.nats.client.api.KeyValueEntry;
 
 import java.util.Optional;
 

@@ -1,10 +1,10 @@
 package io.natsoak.chaos;
 
-import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.api.ClusterInfo;
 import io.nats.client.api.Replica;
 import io.nats.client.api.StreamInfo;
+import io.natsoak.nats.Names;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package io.natsoak.control;
 
-import io.natsoak.model.Json;
-import io.natsoak.model.MalformedMessageException;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import io.natsoak.model.Json;
+import io.natsoak.model.MalformedMessageException;
 
 import java.time.Duration;
 import java.util.concurrent.CancellationException;

@@ -2,6 +2,8 @@ package io.natsoak.control;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.Component;
 import io.natsoak.lifecycle.GuardedComponent;
@@ -17,8 +19,6 @@ import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.resources.RestartLedger;
-import io.nats.client.Dispatcher;
-import io.nats.client.Message;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.natsoak.local;
 
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import org.jboss.logging.Logger;
 
 /**
  * Starts and controls a real nats-server JetStream cluster (N >= 1 nodes) on the loopback interface.

@@ -1,5 +1,8 @@
 package io.natsoak.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.natsoak.model.Json;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,10 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.natsoak.model.Json;
 
 /**
  * Do the nodes of the local NATS cluster hold the same streams? Each node reports its own copy of

@@ -1,15 +1,15 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.NatsConfig;
-import io.natsoak.config.StorageType;
-import io.natsoak.model.ChaosLogEntry;
-import io.natsoak.model.Json;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StreamConfiguration;
+import io.natsoak.config.NatsConfig;
+import io.natsoak.config.StorageType;
+import io.natsoak.model.ChaosLogEntry;
+import io.natsoak.model.Json;
 
 import java.io.IOException;
 import java.time.Duration;

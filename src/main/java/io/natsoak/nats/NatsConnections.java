@@ -1,8 +1,8 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.NatsConfig;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Options;
+import io.natsoak.config.NatsConfig;
 
 import java.time.Duration;
 

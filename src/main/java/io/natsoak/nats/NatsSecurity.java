@@ -1,18 +1,14 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.ConfigException;
-import io.natsoak.config.NatsConfig;
-import io.natsoak.config.NatsSecuritySettings;
-import io.natsoak.config.TlsConfig;
 import io.nats.client.AuthHandler;
 import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.natsoak.config.ConfigException;
+import io.natsoak.config.NatsConfig;
+import io.natsoak.config.NatsSecuritySettings;
+import io.natsoak.config.TlsConfig;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +19,10 @@ import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * NATS authentication and TLS from configuration: at most one authentication method

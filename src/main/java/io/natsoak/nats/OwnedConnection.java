@@ -1,14 +1,14 @@
 package io.natsoak.nats;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.natsoak.config.NatsConfig;
-import io.natsoak.lifecycle.NamedThreads;
-import io.natsoak.metrics.MetricNames;
 import io.nats.client.AuthenticationException;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.natsoak.config.NatsConfig;
+import io.natsoak.lifecycle.NamedThreads;
+import io.natsoak.metrics.MetricNames;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -16,10 +16,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**

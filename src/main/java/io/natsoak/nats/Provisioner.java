@@ -1,7 +1,5 @@
 package io.natsoak.nats;
 
-import io.natsoak.config.NatsConfig;
-import io.natsoak.config.StorageType;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -11,6 +9,8 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
+import io.natsoak.config.NatsConfig;
+import io.natsoak.config.StorageType;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

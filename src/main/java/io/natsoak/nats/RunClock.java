@@ -1,11 +1,11 @@
 package io.natsoak.nats;
 
-import io.natsoak.model.Json;
-import io.natsoak.model.RunRecord;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
+import io.natsoak.model.Json;
+import io.natsoak.model.RunRecord;
 
 import java.io.IOException;
 import java.time.Clock;

@@ -1,10 +1,10 @@
 package io.natsoak.producer;
 
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
 import io.natsoak.model.Json;
 import io.natsoak.model.ProducerMarks;
 import io.natsoak.nats.Names;
-import io.nats.client.Connection;
-import io.nats.client.KeyValue;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;

@@ -2,6 +2,11 @@ package io.natsoak.producer;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.NatsMessage;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.PartitionWeights;
 import io.natsoak.lifecycle.GuardedComponent;
@@ -14,11 +19,6 @@ import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.nats.Retry;
 import io.natsoak.nats.RunClock;
-import io.nats.client.Connection;
-import io.nats.client.JetStream;
-import io.nats.client.PublishOptions;
-import io.nats.client.api.PublishAck;
-import io.nats.client.impl.NatsMessage;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;

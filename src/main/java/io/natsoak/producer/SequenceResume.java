@@ -1,11 +1,5 @@
 package io.natsoak.producer;
 
-import io.natsoak.model.Envelope;
-import io.natsoak.model.Json;
-import io.natsoak.model.MalformedMessageException;
-import io.natsoak.model.ProducerMarks;
-import io.natsoak.nats.LeaderReads;
-import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.IterableConsumer;
 import io.nats.client.Message;
@@ -13,6 +7,12 @@ import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
+import io.natsoak.model.Envelope;
+import io.natsoak.model.Json;
+import io.natsoak.model.MalformedMessageException;
+import io.natsoak.model.ProducerMarks;
+import io.natsoak.nats.LeaderReads;
+import io.natsoak.nats.Names;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.natsoak.verifier;
 
-import java.util.List;
-
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.model.ReceiptBatch;
 import org.jboss.logging.Logger;
+
+import java.util.List;
 
 /**
  * The verifier's position on the receipts stream and the {@link Verification} it produced,

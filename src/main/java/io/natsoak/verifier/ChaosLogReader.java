@@ -1,5 +1,10 @@
 package io.natsoak.verifier;
 
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
 import io.natsoak.config.NatsConfig;
 import io.natsoak.model.ChaosLogEntry;
 import io.natsoak.model.ChaosSummary;
@@ -7,11 +12,6 @@ import io.natsoak.model.Json;
 import io.natsoak.model.MalformedMessageException;
 import io.natsoak.nats.ChaosLog;
 import io.natsoak.nats.Names;
-import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
-import io.nats.client.JetStreamSubscription;
-import io.nats.client.Message;
-import io.nats.client.PushSubscribeOptions;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;

@@ -2,7 +2,6 @@ package io.natsoak.verifier;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.natsoak.model.Json;
-
 import io.natsoak.model.ProducerMarks;
 import org.HdrHistogram.Histogram;
 

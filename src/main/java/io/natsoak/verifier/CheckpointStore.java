@@ -1,7 +1,5 @@
 package io.natsoak.verifier;
 
-import io.natsoak.nats.JetStreamErrors;
-import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -13,6 +11,8 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.api.StreamState;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import io.natsoak.nats.JetStreamErrors;
+import io.natsoak.nats.Names;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,10 +1,7 @@
 package io.natsoak.verifier;
 
-import io.natsoak.nats.Names;
-import io.natsoak.nats.Provisioner;
-import io.natsoak.nats.Retry;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
 import io.nats.client.Dispatcher;
 import io.nats.client.MessageConsumer;
 import io.nats.client.MessageHandler;
@@ -12,6 +9,9 @@ import io.nats.client.OrderedConsumerContext;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamState;
+import io.natsoak.nats.Names;
+import io.natsoak.nats.Provisioner;
+import io.natsoak.nats.Retry;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;

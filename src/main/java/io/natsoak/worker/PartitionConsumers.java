@@ -1,16 +1,16 @@
 package io.natsoak.worker;
 
-import io.natsoak.model.Envelope;
-import io.natsoak.model.MalformedMessageException;
-import io.natsoak.nats.Names;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.OrderedConsumerContext;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
+import io.natsoak.model.Envelope;
+import io.natsoak.model.MalformedMessageException;
+import io.natsoak.nats.Names;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;

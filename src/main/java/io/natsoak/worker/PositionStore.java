@@ -1,12 +1,12 @@
 package io.natsoak.worker;
 
-import io.natsoak.nats.JetStreamErrors;
-import io.natsoak.nats.LeaderReads;
-import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.MessageInfo;
+import io.natsoak.nats.JetStreamErrors;
+import io.natsoak.nats.LeaderReads;
+import io.natsoak.nats.Names;
 import org.jboss.logging.Logger;
 
 import java.util.Collection;

@@ -1,12 +1,12 @@
 package io.natsoak.worker;
 
+import io.nats.client.JetStream;
+import io.nats.client.PublishOptions;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.Retry;
-import io.nats.client.JetStream;
-import io.nats.client.PublishOptions;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;

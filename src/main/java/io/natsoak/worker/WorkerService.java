@@ -1,9 +1,11 @@
 package io.natsoak.worker;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
 import io.natsoak.assign.PartitionManager;
 import io.natsoak.assign.Strategies;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.PartitionWeights;
 import io.natsoak.config.WorkerAssignment;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.OwnedExecutor;
@@ -11,8 +13,6 @@ import io.natsoak.nats.Dispatchers;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.OwnedConnection;
 import io.natsoak.nats.Provisioner;
-import io.natsoak.config.PartitionWeights;
-import io.nats.client.Connection;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;

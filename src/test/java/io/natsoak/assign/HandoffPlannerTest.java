@@ -1,8 +1,8 @@
 package io.natsoak.assign;
 
 import io.natsoak.config.ManagerSettings;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -10,8 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The handoff rule and the planner's bookkeeping (who the new owner of each partition waits for). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -1,5 +1,9 @@
 package io.natsoak.assign;
 
+import io.nats.client.JetStreamApiException;
+import io.nats.client.api.Error;
+import io.natsoak.nats.JetStreamErrors;
+
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -7,10 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-
-import io.nats.client.JetStreamApiException;
-import io.nats.client.api.Error;
-import io.natsoak.nats.JetStreamErrors;
 
 /**
  * A {@link KvBucket} in memory with the semantics the manager relies on: one revision sequence

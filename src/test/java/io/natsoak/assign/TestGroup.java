@@ -1,6 +1,8 @@
 package io.natsoak.assign;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.natsoak.config.ManagerSettings;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,8 +12,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Manager runs (the parts behind {@link PartitionManager}) on in-memory buckets and a fake

@@ -2,6 +2,8 @@ package io.natsoak.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.metrics.ThreadCensus;
 import io.natsoak.model.Json;
@@ -13,8 +15,6 @@ import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
 import io.natsoak.verifier.VerifierService;
 import io.natsoak.worker.WorkerService;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

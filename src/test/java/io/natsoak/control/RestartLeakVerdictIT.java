@@ -1,6 +1,8 @@
 package io.natsoak.control;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.lifecycle.NamedThreads;
 import io.natsoak.model.Report;
@@ -9,8 +11,6 @@ import io.natsoak.resources.RestartLedger;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
 import io.natsoak.verifier.VerifierService;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

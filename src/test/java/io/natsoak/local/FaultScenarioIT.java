@@ -1,12 +1,12 @@
 package io.natsoak.local;
 
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import io.natsoak.model.Report;
 import io.natsoak.nats.Names;
 import io.natsoak.testing.ProcessSoak;
 import io.natsoak.testing.ReceiptsTruth;
 import io.natsoak.testing.StreamAssertions;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

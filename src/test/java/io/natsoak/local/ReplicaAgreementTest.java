@@ -1,10 +1,10 @@
 package io.natsoak.local;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The comparison of the nodes' {@code /jsz} answers (shape as nats-server 2.9.10 answers

@@ -1,8 +1,5 @@
 package io.natsoak.nats;
 
-import io.natsoak.model.Report;
-import io.natsoak.testing.NatsClusterExtension;
-import io.natsoak.testing.Soak;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
@@ -10,6 +7,9 @@ import io.nats.client.KeyValue;
 import io.nats.client.Nats;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
+import io.natsoak.model.Report;
+import io.natsoak.testing.NatsClusterExtension;
+import io.natsoak.testing.Soak;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,5 +1,9 @@
 package io.natsoak.pipeline;
 
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.PublishOptions;
 import io.natsoak.model.Envelope;
 import io.natsoak.model.Json;
 import io.natsoak.model.ProducerMarks;
@@ -11,10 +15,6 @@ import io.natsoak.producer.ProducerService;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
 import io.natsoak.testing.StreamAssertions;
-import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.Nats;
-import io.nats.client.PublishOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,19 +1,19 @@
 package io.natsoak.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.natsoak.local.LocalPrometheus;
-import io.natsoak.local.LocalTopology;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import io.natsoak.control.ControlClient;
 import io.natsoak.control.ControlSender;
+import io.natsoak.local.LocalPrometheus;
+import io.natsoak.local.LocalTopology;
 import io.natsoak.model.Json;
+import io.natsoak.model.Report;
 import io.natsoak.nats.Names;
 import io.natsoak.observability.PrometheusApi;
 import io.natsoak.observability.RuleReplay;
 import io.natsoak.observability.Scraping;
 import io.natsoak.testing.ProcessSoak;
-import io.natsoak.model.Report;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,9 +1,9 @@
 package io.natsoak.security;
 
+import io.nats.client.impl.Headers;
 import io.natsoak.control.ControlCommand;
 import io.natsoak.control.ControlSender;
 import io.natsoak.model.MalformedMessageException;
-import io.nats.client.impl.Headers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,6 +1,11 @@
 package io.natsoak.security;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.control.ControlClient;
@@ -13,11 +18,6 @@ import io.natsoak.lifecycle.GuardedComponent;
 import io.natsoak.metrics.MetricNames;
 import io.natsoak.model.Json;
 import io.natsoak.producer.ProducerService;
-import io.nats.client.Connection;
-import io.nats.client.ErrorListener;
-import io.nats.client.Message;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,14 +1,14 @@
 package io.natsoak.security;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.AuthenticationException;
+import io.nats.client.Connection;
+import io.nats.client.NKey;
 import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.nats.NatsSecurity;
 import io.natsoak.nats.OwnedConnection;
-import io.nats.client.AuthenticationException;
-import io.nats.client.Connection;
-import io.nats.client.NKey;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,11 +1,5 @@
 package io.natsoak.testing;
 
-import io.natsoak.model.Json;
-import io.natsoak.model.ProducerMarks;
-import io.natsoak.model.ReceiptBatch;
-import io.natsoak.model.Report;
-import io.natsoak.nats.Names;
-import io.natsoak.verifier.Verification;
 import io.nats.client.Connection;
 import io.nats.client.IterableConsumer;
 import io.nats.client.KeyValue;
@@ -13,6 +7,12 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.OrderedConsumerConfiguration;
+import io.natsoak.model.Json;
+import io.natsoak.model.ProducerMarks;
+import io.natsoak.model.ReceiptBatch;
+import io.natsoak.model.Report;
+import io.natsoak.nats.Names;
+import io.natsoak.verifier.Verification;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.natsoak.testing;
 
-import io.natsoak.model.Envelope;
-import io.natsoak.nats.Names;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.api.StreamInfoOptions;
 import io.nats.client.api.Subject;
+import io.natsoak.model.Envelope;
+import io.natsoak.nats.Names;
 
 import java.util.List;
 

@@ -1,6 +1,10 @@
 package io.natsoak.verifier;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.lifecycle.Component;
@@ -12,10 +16,6 @@ import io.natsoak.model.Report;
 import io.natsoak.nats.Names;
 import io.natsoak.nats.Provisioner;
 import io.natsoak.testing.NatsClusterExtension;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.impl.Headers;
-import io.nats.client.impl.NatsMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,12 +1,12 @@
 package io.natsoak.worker;
 
+import io.nats.client.Connection;
+import io.nats.client.Nats;
 import io.natsoak.model.Report;
 import io.natsoak.nats.LeaderReads;
 import io.natsoak.nats.Names;
 import io.natsoak.testing.NatsClusterExtension;
 import io.natsoak.testing.Soak;
-import io.nats.client.Connection;
-import io.nats.client.Nats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
