@@ -108,6 +108,7 @@ public final class ConfigValidator {
         positive(p, "natsoak.resources.max-heap-growth-percent", resources.maxHeapGrowthPercent());
         positive(p, "natsoak.resources.max-rss-growth-percent", resources.maxRssGrowthPercent());
         nonNegative(p, "natsoak.resources.restart-settle", resources.restartSettle());
+        strictlyPositive(p, "natsoak.resources.end-window", resources.endWindow());
         range(p, "natsoak.resources.restart-window", resources.restartWindow(), 1, 100);
         nonNegative(p, "natsoak.resources.heap-probe-interval", resources.heapProbeInterval());
 

@@ -19,6 +19,14 @@ public interface ResourcesConfig {
     Duration warmUp();
 
     /**
+     * The growth verdict compares a process' baseline with the floor (lowest value) of its samples
+     * of this last window: a fault's transient at the end of a short life is not growth; a leak
+     * raises the floor once it has lasted this long.
+     */
+    @WithDefault("2m")
+    Duration endWindow();
+
+    /**
      * After an in-place restart or reconnect of a component: how long it has to settle before
      * the threads it left behind are counted (the lowest of three censuses a second apart).
      */

@@ -27,7 +27,7 @@ final class Incarnation {
     private long readyAtMillis;
     private final WarmUpBaseline[] baselines;
     /**
-     * Per resource, the samples (time, value) of the last {@link #END_WINDOW_MILLIS} after the
+     * Per resource, the samples (time, value) of the last {@code natsoak.resources.end-window} after the
      * warm-up; "end" is their floor. A median of the last few samples (the first version) read a
      * fault's transient at the end of a short life as growth: in the first hour-long chaos soak
      * after the readiness fix, a worker killed minutes into its life, mid-reconnect, went 40 -> 45.
@@ -36,13 +36,14 @@ final class Incarnation {
     @SuppressWarnings("unchecked")
     private final ArrayDeque<double[]>[] last = new ArrayDeque[] {new ArrayDeque<double[]>(), new ArrayDeque<double[]>(), new ArrayDeque<double[]>()};
     /** The window whose floor is "end". */
-    static final long END_WINDOW_MILLIS = 120_000;
+    private final long endWindowMillis;
     private static final int MAX_END_SAMPLES = 2_000;
     private final SlopeFit[] fits = {new SlopeFit(), new SlopeFit(), new SlopeFit()};
     private Map<String, RestartStats> restarts = Map.of();
 
-    Incarnation(String instance, long processStartMillis, long firstAtMillis, long warmUpMillis) {
+    Incarnation(String instance, long processStartMillis, long firstAtMillis, long warmUpMillis, long endWindowMillis) {
         this.instance = instance;
+        this.endWindowMillis = endWindowMillis;
         this.processStartMillis = processStartMillis;
         this.firstAtMillis = firstAtMillis;
         this.lastAtMillis = firstAtMillis;
@@ -98,7 +99,7 @@ final class Incarnation {
         ArrayDeque<double[]> window = last[k];
         window.addLast(new double[] {atMillis, v});
         double newest = window.peekLast()[0];
-        while (window.size() > MAX_END_SAMPLES || newest - window.peekFirst()[0] > END_WINDOW_MILLIS) {
+        while (window.size() > MAX_END_SAMPLES || newest - window.peekFirst()[0] > endWindowMillis) {
             window.removeFirst();
         }
     }
@@ -134,8 +135,8 @@ final class Incarnation {
         return new IncarnationState(role, instance, processStartMillis, firstAtMillis, lastAtMillis, readyAtMillis, rs, restarts);
     }
 
-    static Incarnation restore(IncarnationState st, long warmUpMillis) {
-        Incarnation inc = new Incarnation(st.instance(), st.processStartMillis(), st.firstAtMillis(), warmUpMillis);
+    static Incarnation restore(IncarnationState st, long warmUpMillis, long endWindowMillis) {
+        Incarnation inc = new Incarnation(st.instance(), st.processStartMillis(), st.firstAtMillis(), warmUpMillis, endWindowMillis);
         inc.lastAtMillis = st.lastAtMillis();
         inc.readyAtMillis = st.readyAtMillis();
         inc.restarts = st.restarts() == null ? Map.of() : Map.copyOf(st.restarts());

@@ -63,18 +63,18 @@ public final class ResourceGrowth {
      * of a component's last in-place restarts are judged.
      */
     public record Limits(Duration warmUp, double threadsPercent, double heapPercent, double rssPercent,
-                         double minThreads, double minHeapBytes, double minRssBytes, int restartWindow) {
+                         double minThreads, double minHeapBytes, double minRssBytes, int restartWindow, Duration endWindow) {
 
         public static final Duration PER = Duration.ofHours(6);
 
         public Limits(Duration warmUp, double threadsPercent, double heapPercent, double rssPercent, double minThreads, double minHeapBytes,
                       double minRssBytes) {
-            this(warmUp, threadsPercent, heapPercent, rssPercent, minThreads, minHeapBytes, minRssBytes, 5);
+            this(warmUp, threadsPercent, heapPercent, rssPercent, minThreads, minHeapBytes, minRssBytes, 5, Duration.ofMinutes(2));
         }
 
         public static Limits of(ResourcesConfig r) {
             return new Limits(r.warmUp(), r.maxThreadGrowthPercent(), r.maxHeapGrowthPercent(), r.maxRssGrowthPercent(),
-                    r.minThreadGrowth(), r.minHeapGrowthMib() * MIB, r.minRssGrowthMib() * MIB, r.restartWindow());
+                    r.minThreadGrowth(), r.minHeapGrowthMib() * MIB, r.minRssGrowthMib() * MIB, r.restartWindow(), r.endWindow());
         }
 
         double of(Resource r) {
@@ -123,7 +123,7 @@ public final class ResourceGrowth {
         TreeMap<Long, Incarnation> byStart = processes.computeIfAbsent(s.role(), r -> new TreeMap<>())
                 .computeIfAbsent(s.instance(), i -> new TreeMap<>());
         Incarnation inc = byStart.computeIfAbsent(s.processStartMillis(),
-                start -> new Incarnation(s.instance(), start, s.atMillis(), limits.warmUp().toMillis()));
+                start -> new Incarnation(s.instance(), start, s.atMillis(), limits.warmUp().toMillis(), limits.endWindow().toMillis()));
         while (byStart.size() > MAX_INCARNATIONS) {
             byStart.pollFirstEntry();
         }
@@ -251,7 +251,7 @@ public final class ResourceGrowth {
             }
             TreeMap<Long, Incarnation> byStart = processes.computeIfAbsent(st.role(), r -> new TreeMap<>())
                     .computeIfAbsent(st.instance(), i -> new TreeMap<>());
-            byStart.put(st.processStartMillis(), Incarnation.restore(st, limits.warmUp().toMillis()));
+            byStart.put(st.processStartMillis(), Incarnation.restore(st, limits.warmUp().toMillis(), limits.endWindow().toMillis()));
             while (byStart.size() > MAX_INCARNATIONS) {
                 byStart.pollFirstEntry();
             }

@@ -65,6 +65,8 @@ class LeakCanaryVerdictIT {
                 // until stopped: the run lasts until the series are exported, then ends as Ctrl-C ends it
                 .set("natsoak.duration", "0").set("natsoak.verifier.validation-window", "10s")
                 .set("natsoak.resources.warm-up", "15s").set("natsoak.resources.sample-interval", "2s")
+                // a leak of about a minute in a 150 s run: the verdict's floor window must be shorter than the leak
+                .set("natsoak.resources.end-window", "20s")
                 .set("natsoak.control.leak-canary", "true");
         long started = System.nanoTime();
         try (LocalTopology t = spec.topology()) {
