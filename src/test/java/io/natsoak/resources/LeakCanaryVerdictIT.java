@@ -92,15 +92,22 @@ class LeakCanaryVerdictIT {
                 thresholdIsCrossedLiveButTheUptimeGateHolds(api);
 
                 RuleReplay.Series series = RuleReplay.export(api,
-                        List.of("jvm_threads_live_threads{job=\"natsoak\"}", "process_start_time_seconds{job=\"natsoak\"}"),
+                        List.of("jvm_threads_live_threads{job=\"natsoak\"}", "process_start_time_seconds{job=\"natsoak\"}",
+                                "natsoak_resource_growth{job=\"natsoak\",resource=\"threads\"}",
+                                "natsoak_resource_baseline{job=\"natsoak\",resource=\"threads\"}"),
                         end, Duration.ofMinutes(5), SCRAPE, STRETCH);
                 System.out.printf("replaying %d series, %d samples each, %dx stretched%n", series.inputSeries().size(), series.steps(),
                         STRETCH);
-                assertThat(series.inputSeries()).as("threads and start time of every process").hasSize(2 * t.processes().size());
+                assertThat(series.inputSeries()).as("threads, start time, thread growth and baseline of every process")
+                        .hasSize(4 * t.processes().size());
                 // every thread-growth alert firing at the end, by process: exactly the fast rule, for worker-0
                 RuleReplay.assertAtEnd("leak-canary-thread-growth", series, STRETCH,
                         "count by (alertname, instance_name) (ALERTS{alertname=~\"NatsoakThreadGrowth.*\", alertstate=\"firing\"})",
                         Map.of("{alertname=\"" + RULE + "\", instance_name=\"worker-0\"}", "1"));
+                // and the rule without an uptime gate, on the growth against the baseline each process took once ready
+                RuleReplay.assertAtEnd("leak-canary-threads-above-baseline", series, STRETCH,
+                        "count by (alertname, instance_name) (ALERTS{alertname=\"NatsoakThreadsAboveBaseline\", alertstate=\"firing\"})",
+                        Map.of("{alertname=\"NatsoakThreadsAboveBaseline\", instance_name=\"worker-0\"}", "1"));
             } finally {
                 Scraping.stop(prometheus);
             }
