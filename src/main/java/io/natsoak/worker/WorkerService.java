@@ -95,8 +95,25 @@ public final class WorkerService extends GuardedComponent {
             return java.util.stream.IntStream.range(0, config.partitions().count()).noneMatch(p -> p % config.worker().count() == index);
         }
         PartitionManager m = grants.manager();
-        return m != null && m.appliedVersion() > 0 && m.leaseValid() && m.owned().isEmpty();
+        boolean idle = m != null && m.appliedVersion() > 0 && m.leaseValid() && m.owned().isEmpty();
+        long now = System.nanoTime();
+        if (!idle) {
+            idleSinceNanos = 0;
+            return false;
+        }
+        if (idleSinceNanos == 0) {
+            idleSinceNanos = now;
+        }
+        // Settled, not just joined: the first assignment a joining member sees often gives it nothing
+        // until the next rebalance. A worker judged from then (27 threads) grew to 40 once it had
+        // partitions, and the hour-long chaos soak called that a leak.
+        return now - idleSinceNanos >= IDLE_SETTLED_NANOS;
     }
+
+    /** How long an empty assignment must hold before an idle worker counts as ready. */
+    private static final long IDLE_SETTLED_NANOS = java.time.Duration.ofMinutes(1).toNanos();
+    /** When the manager's assignment last became empty for this member (0: it is not); read by the resource sampler's thread. */
+    private volatile long idleSinceNanos;
 
     /** The callbacks this worker gives its partition manager; tests call them to replay a late one. */
     PartitionManager.Listener ownership() {
