@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * about 1/(N+1) of the partitions (only those the newcomer takes); removing one moves only its own.
  * Balance improves with virtual nodes (load spread ~ 1/sqrt(virtualNodes)).
  */
-public final class ConsistentHashStrategy implements AssignmentStrategy {
+public final class ConsistentHashStrategy implements PartitionAssigner {
 
     public static final int DEFAULT_VIRTUAL_NODES = 200;
 

@@ -50,7 +50,7 @@ final class ManagerRun implements Watches.Handlers {
     private final String runId;
     private long lastPollNanos;
 
-    ManagerRun(Connection connection, AssignNames names, GroupBuckets buckets, ManagerSettings settings, AssignmentStrategy strategy,
+    ManagerRun(Connection connection, AssignNames names, GroupBuckets buckets, ManagerSettings settings, PartitionAssigner strategy,
                PartitionManager.Listener listener, Clock clock, LongSupplier nanoClock, ManagerMetrics metrics, String instance,
                Supplier<double[]> weights) {
         this.buckets = buckets;

@@ -67,7 +67,7 @@ public final class PartitionManager extends GuardedComponent {
     private final AssignNames names;
     private final int replicas;
     private final ManagerSettings settings;
-    private final AssignmentStrategy strategy;
+    private final PartitionAssigner strategy;
     private final Listener listener;
     private final Clock clock;
     private final LongSupplier nanoClock;
@@ -88,12 +88,12 @@ public final class PartitionManager extends GuardedComponent {
      * @param registry   receives the {@link AssignMetricNames} meters; one manager per registry
      */
     public PartitionManager(Connection connection, String runId, int replicas, ManagerSettings settings,
-                            AssignmentStrategy strategy, Listener listener, Clock clock, MeterRegistry registry) {
+                            PartitionAssigner strategy, Listener listener, Clock clock, MeterRegistry registry) {
         this(connection, runId, replicas, settings, strategy, listener, clock, System::nanoTime, registry);
     }
 
     /** The same with the monotonic clock the leases use (a test's). */
-    PartitionManager(Connection connection, String runId, int replicas, ManagerSettings settings, AssignmentStrategy strategy,
+    PartitionManager(Connection connection, String runId, int replicas, ManagerSettings settings, PartitionAssigner strategy,
                      Listener listener, Clock clock, LongSupplier nanoClock, MeterRegistry registry) {
         super(COMPONENT);
         if (replicas < 1) {

@@ -34,7 +34,7 @@ final class Planner {
     }
 
     static Wire.Assignment next(Wire.Assignment prev, Collection<Wire.MemberRef> live, double[] weights,
-                                AssignmentStrategy strategy, Map<String, Wire.Release> releases,
+                                PartitionAssigner strategy, Map<String, Wire.Release> releases,
                                 Map<Wire.MemberRef, Departed> departed, String leader, String kind, long nowMs) {
         long version = prev == null ? 1 : prev.version() + 1;
         List<Wire.MemberRef> members = sorted(live);

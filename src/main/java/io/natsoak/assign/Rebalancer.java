@@ -26,7 +26,7 @@ final class Rebalancer {
     private final RecoveryTracker recoveries;
     private final LeaderElection election;
     private final Holdings holdings;
-    private final AssignmentStrategy strategy;
+    private final PartitionAssigner strategy;
     private final ManagerMetrics metrics;
     private final ManagerSettings settings;
     private final Clock clock;
@@ -41,7 +41,7 @@ final class Rebalancer {
     private boolean weightsDirty;
 
     Rebalancer(GroupBuckets buckets, GroupView view, Departures departures, RecoveryTracker recoveries, LeaderElection election,
-               Holdings holdings, AssignmentStrategy strategy, Supplier<double[]> weights, ManagerMetrics metrics, ManagerSettings settings,
+               Holdings holdings, PartitionAssigner strategy, Supplier<double[]> weights, ManagerMetrics metrics, ManagerSettings settings,
                Clock clock, LongSupplier nanoClock) {
         this.buckets = buckets;
         this.view = view;

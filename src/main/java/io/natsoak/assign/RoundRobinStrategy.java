@@ -10,7 +10,7 @@ import java.util.SortedSet;
  * before any member gets a second. With uniform weights it equals {@link StaticStrategy}. Not
  * stable: a membership change reshuffles most partitions.
  */
-public final class RoundRobinStrategy implements AssignmentStrategy {
+public final class RoundRobinStrategy implements PartitionAssigner {
 
     @Override
     public Map<String, SortedSet<Integer>> assign(List<String> members, double[] weights) {

@@ -8,7 +8,7 @@ import java.util.SortedSet;
  * Partition p belongs to the (p mod N)-th member in {@link MemberIds#ORDER}: the baseline of the
  * static assignment. Any change of the member count moves almost everything.
  */
-public final class StaticStrategy implements AssignmentStrategy {
+public final class StaticStrategy implements PartitionAssigner {
 
     @Override
     public Map<String, SortedSet<Integer>> assign(List<String> members, double[] weights) {

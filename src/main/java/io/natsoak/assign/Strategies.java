@@ -9,7 +9,7 @@ public final class Strategies {
     }
 
     /** The strategy {@code kind} names, with its parameters (the consistent hashes use them). */
-    public static AssignmentStrategy of(io.natsoak.config.AssignmentStrategy kind, int virtualNodes, double maxLoadFactor) {
+    public static PartitionAssigner of(io.natsoak.config.AssignmentStrategy kind, int virtualNodes, double maxLoadFactor) {
         return switch (kind) {
             case STATIC -> new StaticStrategy();
             case ROUND_ROBIN -> new RoundRobinStrategy();
@@ -19,12 +19,12 @@ public final class Strategies {
     }
 
     /** The strategy the worker settings name. */
-    public static AssignmentStrategy of(NatsoakConfig config) {
+    public static PartitionAssigner of(NatsoakConfig config) {
         return of(config.worker().assignment(), config.worker().virtualNodes(), config.worker().maxLoadFactor());
     }
 
     /** The default for workers: weighted consistent hashing, 200 virtual nodes, load bound 1.3. */
-    public static AssignmentStrategy defaultStrategy() {
+    public static PartitionAssigner defaultStrategy() {
         return new WeightedConsistentHashStrategy(ConsistentHashStrategy.DEFAULT_VIRTUAL_NODES,
                 WeightedConsistentHashStrategy.DEFAULT_MAX_LOAD_FACTOR);
     }

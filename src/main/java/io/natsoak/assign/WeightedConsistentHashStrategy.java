@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * loaded member. Because most partitions still land on their ring owner, a membership change moves
  * few partitions (measured in the tests, see docs/partition-manager.md).
  */
-public final class WeightedConsistentHashStrategy implements AssignmentStrategy {
+public final class WeightedConsistentHashStrategy implements PartitionAssigner {
 
     public static final double DEFAULT_MAX_LOAD_FACTOR = 1.3;
     private static final double EPSILON = 1e-9;

@@ -19,7 +19,7 @@ class HandoffPlannerTest {
     private static final Wire.MemberRef A = new Wire.MemberRef("worker-0", 10);
     private static final Wire.MemberRef B = new Wire.MemberRef("worker-1", 11);
     private static final Wire.MemberRef C = new Wire.MemberRef("worker-2", 12);
-    private static final AssignmentStrategy STATIC = new StaticStrategy();
+    private static final PartitionAssigner STATIC = new StaticStrategy();
 
     private static double[] uniform(int n) {
         double[] w = new double[n];

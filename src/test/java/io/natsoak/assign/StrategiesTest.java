@@ -24,7 +24,7 @@ class StrategiesTest {
 
     private static final int PARTITIONS = 1500;
 
-    private static List<AssignmentStrategy> all() {
+    private static List<PartitionAssigner> all() {
         return List.of(new StaticStrategy(), new RoundRobinStrategy(), new ConsistentHashStrategy(200),
                 new WeightedConsistentHashStrategy(200, 1.3));
     }
@@ -70,7 +70,7 @@ class StrategiesTest {
 
     @Test
     void everyPartitionHasExactlyOneMemberAndEveryMemberIsListed() {
-        for (AssignmentStrategy s : all()) {
+        for (PartitionAssigner s : all()) {
             for (int n : new int[] {1, 2, 3, 7, 16}) {
                 for (int partitions : new int[] {1, 5, 64, PARTITIONS}) {
                     Map<String, SortedSet<Integer>> a = s.assign(members(n), hot(partitions, 5, 20));
@@ -84,7 +84,7 @@ class StrategiesTest {
 
     @Test
     void noMembersMeansNoAssignment() {
-        for (AssignmentStrategy s : all()) {
+        for (PartitionAssigner s : all()) {
             assertThat(s.assign(List.of(), uniform(10))).as(s.name()).isEmpty();
         }
     }
@@ -93,7 +93,7 @@ class StrategiesTest {
     void sameMemberSetGivesTheSameAnswerInAnyOrder() {
         List<String> ids = new ArrayList<>(members(9));
         double[] w = hot(PARTITIONS, 5, 20);
-        for (AssignmentStrategy s : all()) {
+        for (PartitionAssigner s : all()) {
             Map<String, SortedSet<Integer>> reference = s.assign(ids, w);
             for (int seed = 0; seed < 5; seed++) {
                 List<String> shuffled = new ArrayList<>(ids);
@@ -104,8 +104,8 @@ class StrategiesTest {
         }
         // A fresh instance (another process) computes the same thing.
         for (io.natsoak.config.AssignmentStrategy kind : io.natsoak.config.AssignmentStrategy.values()) {
-            AssignmentStrategy one = Strategies.of(kind, 200, 1.3);
-            AssignmentStrategy again = Strategies.of(kind, 200, 1.3);
+            PartitionAssigner one = Strategies.of(kind, 200, 1.3);
+            PartitionAssigner again = Strategies.of(kind, 200, 1.3);
             assertThat(again.assign(ids, w)).as(kind.name()).isEqualTo(one.assign(ids, w));
         }
     }

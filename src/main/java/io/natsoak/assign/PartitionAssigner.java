@@ -9,7 +9,7 @@ import java.util.SortedSet;
  * set (in any order, duplicates ignored) and the same weights give the same answer in every
  * process, so any member can become leader and compute what the previous leader would have.
  */
-public interface AssignmentStrategy {
+public interface PartitionAssigner {
 
     /**
      * @param members member ids (for example {@code worker-0}); order and duplicates do not matter
