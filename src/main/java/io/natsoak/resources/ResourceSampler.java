@@ -129,11 +129,6 @@ public final class ResourceSampler extends GuardedComponent {
                 Double.isNaN(rss) ? -1 : (long) rss, readyAtMillis, restarts.stats());
     }
 
-    /** When the process was first ready (epoch ms), 0 while it is starting. */
-    public long readyAtMillis() {
-        return readyAtMillis;
-    }
-
     /**
      * {@code now} minus resource {@code k}'s baseline; NaN until the baseline exists. The growth
      * alerts take the floor of this series: it has no value while the process is starting or

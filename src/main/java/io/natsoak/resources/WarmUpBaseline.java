@@ -71,7 +71,7 @@ public final class WarmUpBaseline {
         return b;
     }
 
-    public static double median(double[] values) {
+    private static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
         int n = v.length;

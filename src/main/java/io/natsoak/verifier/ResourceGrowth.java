@@ -226,10 +226,6 @@ public final class ResourceGrowth {
         return rounded == Math.rint(rounded) ? String.valueOf((long) rounded) : String.valueOf(rounded);
     }
 
-    static double median(double[] values) {
-        return WarmUpBaseline.median(values);
-    }
-
     // ---- checkpoint ----
 
     /** Everything this judgement knows, for the verifier's checkpoint (a restarted verifier must not start new baselines mid-run). */
