@@ -16,9 +16,15 @@ import java.util.Map;
  *                         starts there, never earlier.
  * @param restarts         per component restarted in place: the threads each restart left behind
  *                         (null or empty when nothing was restarted)
+ * @param partial          true while a component of the ready process is stopped, disconnected or
+ *                         restarted and has not yet done its first unit of work again: the process is
+ *                         not whole, so the sample is neither part of a baseline nor an "end". A
+ *                         disconnect in a warm-up took a producer's baseline from 35 threads to 29.5
+ *                         (its connection's threads were gone), and the verdict called its 35 a leak.
+ *                         Absent (false) in samples of earlier versions.
  */
 public record ResourceSample(String role, String instance, long processStartMillis, long atMillis, int threads,
-                             long heapAfterGcBytes, long rssBytes, long readyAtMillis, Map<String, RestartStats> restarts) {
+                             long heapAfterGcBytes, long rssBytes, long readyAtMillis, Map<String, RestartStats> restarts, boolean partial) {
 
     /** How many of the last samples make up the "end" value of a growth verdict (the verifier judges it, the chaos operator waits for it). */
     public static final int END_SAMPLES = 5;
@@ -30,7 +36,13 @@ public record ResourceSample(String role, String instance, long processStartMill
     /** A sample of a process that is ready since {@code readyAtMillis}, with nothing restarted. */
     public ResourceSample(String role, String instance, long processStartMillis, long atMillis, int threads, long heapAfterGcBytes,
                           long rssBytes, long readyAtMillis) {
-        this(role, instance, processStartMillis, atMillis, threads, heapAfterGcBytes, rssBytes, readyAtMillis, Map.of());
+        this(role, instance, processStartMillis, atMillis, threads, heapAfterGcBytes, rssBytes, readyAtMillis, Map.of(), false);
+    }
+
+    /** A whole sample (every component running) with what in-place restarts left behind. */
+    public ResourceSample(String role, String instance, long processStartMillis, long atMillis, int threads, long heapAfterGcBytes,
+                          long rssBytes, long readyAtMillis, Map<String, RestartStats> restarts) {
+        this(role, instance, processStartMillis, atMillis, threads, heapAfterGcBytes, rssBytes, readyAtMillis, restarts, false);
     }
 
     /**

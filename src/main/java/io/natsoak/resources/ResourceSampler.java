@@ -30,8 +30,9 @@ import java.util.function.BooleanSupplier;
  * Samples this process' live threads, heap after GC and RSS every
  * {@code natsoak.resources.sample-interval} and publishes them (core NATS, fire and forget) on
  * {@code natsoak.<run>.resources.<role>.<instance>}, where the verifier judges their growth.
- * Each sample also says since when the process is ready and what its components' in-place
- * restarts left behind ({@link RestartLedger}). Once the process is ready it takes its own
+ * Each sample also says since when the process is ready, whether it is whole now (no component
+ * mid-restart or disconnected) and what its components' in-place restarts left behind
+ * ({@link RestartLedger}). Once the process is ready it takes its own
  * baseline the way the verifier does ({@link WarmUpBaseline}) and exports it as
  * {@code natsoak_resource_baseline}, so growth alerts compare each process with itself however
  * short its life. It requests a full collection when the old generation has not been collected
@@ -59,6 +60,8 @@ public final class ResourceSampler extends GuardedComponent {
 
     /** Written on the sample thread only; read by gauges. */
     private volatile long readyAtMillis;
+    /** Ready once, but not whole now (a component restarting or disconnected); written on the sample thread, read by gauges. */
+    private volatile boolean partial;
     private final WarmUpBaseline[] baselines;
     /** Each resource's exported baseline (double bits), NaN until its warm-up after readiness is over; read by the gauges. */
     private final AtomicLongArray baselineValues = new AtomicLongArray(new long[] {NAN_BITS, NAN_BITS, NAN_BITS});
@@ -70,7 +73,8 @@ public final class ResourceSampler extends GuardedComponent {
     private OwnedExecutor.Scheduler sampler;
 
     /**
-     * @param ready    true once every component of the process runs and its role has done its first unit of work
+     * @param ready    true while every component of the process runs and its role has done its first unit of work
+     *                 since it (re)started: first true = ready; false after that = not whole (partial samples)
      * @param restarts what in-place restarts of the process' components left behind
      */
     public ResourceSampler(NatsoakConfig config, String role, String instance, MeterRegistry registry, Clock clock, BooleanSupplier ready,
@@ -123,33 +127,37 @@ public final class ResourceSampler extends GuardedComponent {
     }
 
     /** The current sample of this process. */
-    public ResourceSample sample() {
+    private ResourceSample sample() {
         double rss = ProcessRss.bytes();
         return new ResourceSample(role, instance, processStartMillis, clock.millis(), liveThreads(), heapAfterGc(),
-                Double.isNaN(rss) ? -1 : (long) rss, readyAtMillis, restarts.stats());
+                Double.isNaN(rss) ? -1 : (long) rss, readyAtMillis, restarts.stats(), partial);
     }
 
     /**
-     * {@code now} minus resource {@code k}'s baseline; NaN until the baseline exists. The growth
-     * alerts take the floor of this series: it has no value while the process is starting or
-     * warming up, so neither its start-up peak nor a previous process on the same target can
-     * enter the floor of a process that is judged.
+     * {@code now} minus resource {@code k}'s baseline; NaN until the baseline exists, and NaN
+     * while the process is not whole. The growth alerts take the floor of this series: it has no
+     * value while the process is starting or warming up, so neither its start-up peak nor a
+     * previous process on the same target can enter the floor of a process that is judged; and
+     * Prometheus' min_over_time skips NaN, so the dip of a restart or disconnect (its
+     * connection's threads gone for seconds) cannot pull the floor down and hide a leak.
      */
     private double growth(int k, double now) {
-        return now - Double.longBitsToDouble(baselineValues.get(k));
+        return partial ? Double.NaN : now - Double.longBitsToDouble(baselineValues.get(k));
     }
 
     /** Sample thread: readiness, the heap probe, the baseline, then the sample itself. */
     private void tick() {
         try {
             long now = clock.millis();
-            if (readyAtMillis == 0 && ready.getAsBoolean()) {
+            boolean whole = ready.getAsBoolean();
+            if (readyAtMillis == 0 && whole) {
                 readyAtMillis = now;
                 LOG.infof("%s %s is ready after %.1f s; its resource baseline starts now", role, instance, (now - processStartMillis) / 1000.0);
             }
+            partial = readyAtMillis > 0 && !whole;
             probeHeap(now);
             ResourceSample s = sample();
-            if (readyAtMillis > 0) {
+            if (readyAtMillis > 0 && !s.partial()) {
                 takeBaseline(s);
             }
             OwnedConnection l = link;

@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * One process incarnation (role, instance, process start time) as {@link ResourceGrowth} judges
- * it: per resource its warm-up baseline, its samples of the last two minutes after the warm-up
- * (whose floor is its "end") and its slope, and the in-place restart counts it last reported. Bounded state.
+ * it: per resource its warm-up baseline, its whole samples of the last two minutes after the warm-up
+ * (whose floor is its "end") and its slope (partial samples, taken while a component was being
+ * restarted or was disconnected, are in none of them), and the in-place restart counts it last reported. Bounded state.
  * Not thread-safe: {@link ResourceGrowth} guards it.
  */
 final class Incarnation {
@@ -76,8 +77,9 @@ final class Incarnation {
         if (s.readyAtMillis() > 0 && readyAtMillis == 0) {
             readyAtMillis = s.readyAtMillis();
         }
-        // A process that is still starting (or a sample from before it was ready) is no baseline and no growth.
-        if (readyAtMillis == 0 || s.atMillis() < readyAtMillis) {
+        // A process that is still starting (or a sample from before it was ready) is no baseline and no growth;
+        // nor is one with a component mid-restart or disconnected: its "end" is the floor of its last whole samples.
+        if (readyAtMillis == 0 || s.atMillis() < readyAtMillis || s.partial()) {
             return;
         }
         double[] values = {s.threads(), s.heapAfterGcBytes() > 0 ? s.heapAfterGcBytes() : Double.NaN,

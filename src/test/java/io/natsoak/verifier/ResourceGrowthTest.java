@@ -266,6 +266,51 @@ class ResourceGrowthTest {
         assertThat(growth.reasons()).containsExactly("threads of worker-0 grew 61.9% (21 -> 34), limit 5%");
     }
 
+    /**
+     * The second hour-long chaos soak: a producer's connection was dropped (disconnect, 8 of its
+     * 35 threads gone) during its warm-up; the median of that warm-up was 29.5 and the verdict
+     * called its steady 35 a leak. The process says it is not whole while a component is stopped
+     * or restarted and has not worked again; such samples are no baseline and no end.
+     */
+    private void disconnectedDuringWarmUp(boolean flagged) {
+        for (int s = 0; s <= 1_800; s += 5) {
+            long at = START + s * 1000L;
+            boolean disconnected = (s >= 10 && s < 30) || (s >= 1_500 && s < 1_520);
+            clock.millis = at;
+            growth.add(new ResourceSample("producer", "producer-0", START - 3_000, at, disconnected ? 27 : 35, 0, 200 * MIB, START, Map.of(),
+                    flagged && disconnected));
+        }
+    }
+
+    @Test
+    void aDisconnectDuringTheWarmUpIsNoBaselineWhenTheProcessSaysItIsNotWhole() {
+        disconnectedDuringWarmUp(true);
+        Report.Growth threads = growth.byRole().get("producer").threads();
+        assertThat(threads.baseline()).isEqualTo(35);
+        assertThat(threads.end()).isEqualTo(35);
+        assertThat(threads.judged()).isTrue();
+        assertThat(growth.reasons()).isEmpty();
+    }
+
+    @Test
+    void theSameDisconnectTakenIntoTheWarmUpWouldHaveBeenALeak() {
+        disconnectedDuringWarmUp(false);
+        assertThat(growth.reasons()).containsExactly("threads of producer-0 grew 29.6% (27 -> 35), limit 5%");
+    }
+
+    @Test
+    void aLeakIsNotHiddenByARestartInTheEndWindow() {
+        // A worker leaking 1 thread/min; its component restarted in place 30 s before the end (its threads dip for 20 s).
+        for (int s = 0; s <= 1_800; s += 5) {
+            long at = START + s * 1000L;
+            boolean restarting = s >= 1_770 && s < 1_790;
+            int threads = 40 + s / 60 - (restarting ? 12 : 0);
+            clock.millis = at;
+            growth.add(new ResourceSample("worker", "worker-0", START - 3_000, at, threads, 0, 200 * MIB, START, Map.of(), restarting));
+        }
+        assertThat(growth.reasons()).singleElement().asString().startsWith("threads of worker-0 grew").contains("(40 -> 68)");
+    }
+
     @Test
     void aProcessThatNeverBecomesReadyIsListedAndNotJudged() {
         for (int s = 0; s <= 600; s += 5) {
