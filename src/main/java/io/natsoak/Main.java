@@ -7,6 +7,7 @@ import io.natsoak.config.NatsoakConfig;
 import io.natsoak.config.Role;
 import io.natsoak.config.SettingCatalog;
 import io.natsoak.local.LocalLauncher;
+import io.natsoak.local.NatsServerVersions;
 import io.natsoak.nats.NatsSecurity;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
@@ -128,6 +129,11 @@ public final class Main implements Callable<Integer> {
                 "rules, scraping every process; prints its URL, stops with the run."})
         boolean prometheus;
 
+        @Option(names = "--nats", paramLabel = "VERSION|PATH", description = {"The nats-server to run: 2.9, 2.10 or 2.15 (2.9.10, 2.10.27,",
+                "2.15.1: fetched once from Debian bookworm, trixie, sid into ~/.cache/natsoak), or a binary's path",
+                "(natsoak.local.nats-version). Default: the installed nats-server."})
+        String nats;
+
         @Option(names = "-D", paramLabel = "key=value", description = "Any setting, e.g. -Dnatsoak.partitions.count=50.")
         Map<String, String> properties = new HashMap<>();
 
@@ -140,6 +146,12 @@ public final class Main implements Callable<Integer> {
         Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", "local");
+            if (nats != null) {
+                if (nats.isBlank()) {
+                    throw new ConfigException("--nats: empty; allowed: " + NatsServerVersions.allowed());
+                }
+                props.put("natsoak.local.nats-version", nats);
+            }
             if (prometheus) {
                 props.put("natsoak.local.prometheus", "true");
             }
