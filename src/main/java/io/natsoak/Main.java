@@ -4,6 +4,7 @@ import io.natsoak.bench.BenchCommand;
 import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.Presets;
 import io.natsoak.config.Role;
 import io.natsoak.config.SettingCatalog;
 import io.natsoak.local.LocalLauncher;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -122,8 +124,8 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--duration", paramLabel = "D", description = "How long producers publish, e.g. 60s, 10m, 8h; 0 runs until Ctrl-C.")
         String duration;
 
-        @Option(names = "--report", paramLabel = "FILE", description = "Write the final JSON report to FILE.")
-        Path report;
+        @Option(names = "--report", paramLabel = "FILE", description = "Write the final JSON report to FILE (replaced if it exists; not a directory).")
+        String report;
 
         @Option(names = "--prometheus", description = {"Also run a local Prometheus (Debian package prometheus) with natsoak's alert",
                 "rules, scraping every process; prints its URL, stops with the run."})
@@ -155,15 +157,39 @@ public final class Main implements Callable<Integer> {
             if (prometheus) {
                 props.put("natsoak.local.prometheus", "true");
             }
+            if (profile != null && profile.isBlank()) {
+                throw new ConfigException("--profile: empty; allowed: " + String.join(", ", Presets.NAMES));
+            }
             props.put("natsoak.preset", profile != null ? profile : props.getOrDefault("natsoak.preset", "quick"));
             if (duration != null) {
                 props.put("natsoak.duration", duration);
             }
             if (report != null) {
-                props.put("natsoak.verifier.report-file", report.toAbsolutePath().toString());
+                props.put("natsoak.verifier.report-file", reportFile(report).toString());
             }
             return props;
         }
+    }
+
+    /**
+     * The file --report names, absolute. Refused (one line, nothing deleted): an empty path and an
+     * existing directory, which the report's atomic replace would otherwise delete or trip over.
+     */
+    static Path reportFile(String report) {
+        if (report.isBlank()) {
+            throw new ConfigException("--report: empty; allowed: the path of a file to write the JSON report to");
+        }
+        Path file;
+        try {
+            file = Path.of(report).toAbsolutePath();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException("--report " + report + ": not a valid path; allowed: the path of a file to write the JSON report to");
+        }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("--report " + report + ": is a directory; allowed: the path of a file to write the JSON report to "
+                    + "(e.g. " + file.resolve("report.json") + ")");
+        }
+        return file;
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Runs one role in this process (producer, worker, verifier, chaos).")

@@ -67,7 +67,7 @@ public final class LocalLauncher {
         try {
             natsServer = NatsServerChoice.of(config.local(), out);
             topology = new LocalTopology(config, natsServer.binary().toString(), java, jar, Files.createTempDirectory("natsoak-"), inheritedSettings());
-            prometheus = LocalPrometheus.forRun(config, jar, topology);
+            prometheus = LocalPrometheus.forRun(config, jar, topology, out);
             exitCode = runSoak(topology);
         } catch (LaunchException e) {
             out.println("natsoak: " + e.getMessage());
@@ -148,6 +148,8 @@ public final class LocalLauncher {
                         + "latency p50 %.1f ms p99 %.1f ms max %.1f ms%n",
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
+        out.println(NatsJudged.judged(r.nats()));
+        out.println(NatsJudged.nodes(topology.cluster()));
         config.verifier().reportFile().ifPresent(f -> out.println("report written to " + f));
         // Once nothing writes any more, every node must hold the same copy of every stream.
         topology.stopRoles();
