@@ -107,8 +107,8 @@ public final class LocalPrometheus extends GuardedComponent {
         }
         String notFound = "--prometheus: prometheus not found (natsoak.local.prometheus-binary=" + configured + "); ";
         String instead = notFound + "install it (Debian/Ubuntu: apt-get install prometheus) or set natsoak.local.prometheus-binary to its path";
-        if (configured.contains("/")) {
-            throw new LocalLauncher.LaunchException(instead);
+        if (!configured.strip().equals("prometheus")) {
+            throw new LocalLauncher.LaunchException(instead); // another binary than the package's: installing the package would not help
         }
         if (!AptInstall.possible()) {
             throw new LocalLauncher.LaunchException(instead + " (as root on Debian/Ubuntu natsoak installs it)");
