@@ -4,9 +4,11 @@ import io.natsoak.bench.BenchCommand;
 import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
+import io.natsoak.config.Presets;
 import io.natsoak.config.Role;
 import io.natsoak.config.SettingCatalog;
 import io.natsoak.local.LocalLauncher;
+import io.natsoak.local.NatsServerVersions;
 import io.natsoak.nats.NatsSecurity;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
@@ -17,6 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -121,12 +124,17 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--duration", paramLabel = "D", description = "How long producers publish, e.g. 60s, 10m, 8h; 0 runs until Ctrl-C.")
         String duration;
 
-        @Option(names = "--report", paramLabel = "FILE", description = "Write the final JSON report to FILE.")
-        Path report;
+        @Option(names = "--report", paramLabel = "FILE", description = "Write the final JSON report to FILE (replaced if it exists; not a directory).")
+        String report;
 
         @Option(names = "--prometheus", description = {"Also run a local Prometheus (Debian package prometheus) with natsoak's alert",
                 "rules, scraping every process; prints its URL, stops with the run."})
         boolean prometheus;
+
+        @Option(names = "--nats", paramLabel = "VERSION|PATH", description = {"The nats-server to run: 2.9, 2.10 or 2.15 (2.9.10, 2.10.27,",
+                "2.15.1: fetched once from Debian bookworm, trixie, sid into ~/.cache/natsoak), or a binary's path",
+                "(natsoak.local.nats-version). Default: the installed nats-server."})
+        String nats;
 
         @Option(names = "-D", paramLabel = "key=value", description = "Any setting, e.g. -Dnatsoak.partitions.count=50.")
         Map<String, String> properties = new HashMap<>();
@@ -140,18 +148,48 @@ public final class Main implements Callable<Integer> {
         Map<String, String> settings() {
             Map<String, String> props = new HashMap<>(properties);
             props.put("natsoak.role", "local");
+            if (nats != null) {
+                if (nats.isBlank()) {
+                    throw new ConfigException("--nats: empty; allowed: " + NatsServerVersions.allowed());
+                }
+                props.put("natsoak.local.nats-version", nats);
+            }
             if (prometheus) {
                 props.put("natsoak.local.prometheus", "true");
+            }
+            if (profile != null && profile.isBlank()) {
+                throw new ConfigException("--profile: empty; allowed: " + String.join(", ", Presets.NAMES));
             }
             props.put("natsoak.preset", profile != null ? profile : props.getOrDefault("natsoak.preset", "quick"));
             if (duration != null) {
                 props.put("natsoak.duration", duration);
             }
             if (report != null) {
-                props.put("natsoak.verifier.report-file", report.toAbsolutePath().toString());
+                props.put("natsoak.verifier.report-file", reportFile(report).toString());
             }
             return props;
         }
+    }
+
+    /**
+     * The file --report names, absolute. Refused (one line, nothing deleted): an empty path and an
+     * existing directory, which the report's atomic replace would otherwise delete or trip over.
+     */
+    static Path reportFile(String report) {
+        if (report.isBlank()) {
+            throw new ConfigException("--report: empty; allowed: the path of a file to write the JSON report to");
+        }
+        Path file;
+        try {
+            file = Path.of(report).toAbsolutePath();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException("--report " + report + ": not a valid path; allowed: the path of a file to write the JSON report to");
+        }
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("--report " + report + ": is a directory; allowed: the path of a file to write the JSON report to "
+                    + "(e.g. " + file.resolve("report.json") + ")");
+        }
+        return file;
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Runs one role in this process (producer, worker, verifier, chaos).")

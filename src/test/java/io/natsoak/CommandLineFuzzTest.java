@@ -73,15 +73,12 @@ class CommandLineFuzzTest {
             return null; // the container path (role from the environment) or help: nothing to check here
         }
         Object command = sub.commandSpec().userObject();
-        Map<String, String> settings;
-        if (command instanceof Main.Local local) {
-            settings = local.settings();
-        } else if (command instanceof Main.Run run) {
-            settings = run.settings();
-        } else {
+        if (!(command instanceof Main.Local) && !(command instanceof Main.Run)) {
             return null;
         }
         try {
+            // The options' own checks (an empty --profile, a directory as --report) are part of the settings.
+            Map<String, String> settings = command instanceof Main.Local local ? local.settings() : ((Main.Run) command).settings();
             Main.checkKeys(settings);
             io.natsoak.nats.NatsSecurity.checkFiles(ConfigLoader.fromMap(settings).nats());
             return null;

@@ -82,6 +82,8 @@ public final class ConfigValidator {
         strictlyPositive(p, "natsoak.verifier.report-interval", c.verifier().reportInterval());
         strictlyPositive(p, "natsoak.verifier.settle-timeout", c.verifier().settleTimeout());
         strictlyPositive(p, "natsoak.verifier.checkpoint-interval", c.verifier().checkpointInterval());
+        c.verifier().reportFile().filter(f -> java.nio.file.Files.isDirectory(java.nio.file.Path.of(f))).ifPresent(f -> p.add(
+                "natsoak.verifier.report-file: " + f + " is a directory; allowed: the path of a file (written at the end, replacing a file)"));
 
         NatsConfig nats = c.nats();
         if (nats.urls().isEmpty()) {

@@ -16,6 +16,9 @@ final class EnvironmentCheck {
 
     static final String PREFIX = "NATSOAK_";
 
+    /** Variables of the {@code natsoak} script itself (JVM options for the launcher), not settings. */
+    static final Set<String> SCRIPT_VARIABLES = Set.of("NATSOAK_JAVA_OPTS");
+
     /** Every setting's key in environment form (natsoak.worker.heartbeat-ttl -> NATSOAK_WORKER_HEARTBEAT_TTL). */
     private static final Set<String> KNOWN = SettingCatalog.all().keySet().stream()
             .map(EnvironmentCheck::toEnv)
@@ -31,7 +34,7 @@ final class EnvironmentCheck {
     /** The first unknown {@code NATSOAK_*} variable, as one line for the user. */
     static Optional<String> problem(Map<String, String> environment) {
         return environment.keySet().stream()
-                .filter(name -> name.startsWith(PREFIX) && !KNOWN.contains(name))
+                .filter(name -> name.startsWith(PREFIX) && !KNOWN.contains(name) && !SCRIPT_VARIABLES.contains(name))
                 .sorted()
                 .findFirst()
                 .map(name -> "unknown environment variable " + name + ": no natsoak setting has that name "

@@ -13,6 +13,14 @@ public interface LocalConfig {
     @WithDefault("nats-server")
     String natsServer();
 
+    /**
+     * The nats-server to run ({@code ./natsoak local --nats}): a release, 2.9, 2.10 or 2.15 (or its full
+     * version 2.9.10, 2.10.27, 2.15.1), fetched once from the Debian release that ships it into
+     * {@code ${XDG_CACHE_HOME:-$HOME/.cache}/natsoak/nats-server/<version>/}; or the path of a nats-server
+     * binary. When set, {@code nats-server} is not used.
+     */
+    Optional<String> natsVersion();
+
     /** NATS nodes the local cluster runs. */
     @WithDefault("3")
     int nodes();

@@ -143,6 +143,23 @@ public record ControlCommand(String command, String component, Integer seconds, 
     }
 
     /**
+     * {@link #validated()}, and the component named, if any, is one of {@code components} (or "all"):
+     * checked before the server logs the command, so a request for a component that does not exist
+     * is refused as such instead of appearing in the log as a restart.
+     */
+    public Verb validated(java.util.Collection<String> components) {
+        Verb v = validated();
+        if (component != null && !component.equals(ALL) && !components.contains(component)) {
+            throw new IllegalArgumentException("unknown component \"" + printable(component) + "\"; allowed: " + ALL
+                    + (components.isEmpty() ? "" : ", " + String.join(", ", components)));
+        }
+        return v;
+    }
+
+    /** The component name that means every component of the process. */
+    public static final String ALL = "all";
+
+    /**
      * Text from a request, safe to echo in a reply or a log line: at most 120 characters, control
      * characters escaped (a hostile request must not be able to forge log lines).
      */

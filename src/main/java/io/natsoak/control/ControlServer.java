@@ -188,7 +188,7 @@ public final class ControlServer extends GuardedComponent {
         ControlCommand.Verb verb;
         try {
             cmd = ControlCommand.parse(msg.getData());
-            verb = cmd.validated();
+            verb = cmd.validated(targets.keySet());
         } catch (MalformedMessageException | IllegalArgumentException e) {
             reject(msg, REJECTED, e.getMessage() + " (from " + sender + ")");
             return;
@@ -248,13 +248,11 @@ public final class ControlServer extends GuardedComponent {
 
     private void forEachTarget(ControlCommand cmd, Action action, Map<String, Object> detail) throws Exception {
         List<GuardedComponent> chosen = new ArrayList<>();
-        if (cmd.component() == null || cmd.component().equals("all")) {
+        // The component is known: handle() refused any other before acting (ControlCommand.validated(components)).
+        if (cmd.component() == null || cmd.component().equals(ControlCommand.ALL)) {
             chosen.addAll(targets.values());
-        } else if (targets.containsKey(cmd.component())) {
-            chosen.add(targets.get(cmd.component()));
         } else {
-            throw new IllegalArgumentException("unknown component \"" + ControlCommand.printable(cmd.component()) + "\"; allowed: all, "
-                    + String.join(", ", targets.keySet()));
+            chosen.add(targets.get(cmd.component()));
         }
         for (GuardedComponent c : chosen) {
             action.apply(c);

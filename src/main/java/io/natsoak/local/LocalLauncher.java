@@ -39,6 +39,7 @@ public final class LocalLauncher {
     private final CountDownLatch cleanedUp = new CountDownLatch(1);
     private volatile int exitCode = 1;
     private Optional<LocalPrometheus> prometheus = Optional.empty();
+    private NatsServerChoice natsServer;
 
     public LocalLauncher(NatsoakConfig config, String java, Path jar, PrintStream out) {
         this.config = config;
@@ -64,9 +65,9 @@ public final class LocalLauncher {
         Runtime.getRuntime().addShutdownHook(hook);
         LocalTopology topology = null;
         try {
-            String natsServer = NatsServerInstaller.ensure(config.local().natsServer(), out);
-            topology = new LocalTopology(config, natsServer, java, jar, Files.createTempDirectory("natsoak-"), inheritedSettings());
-            prometheus = LocalPrometheus.forRun(config, jar, topology);
+            natsServer = NatsServerChoice.of(config.local(), out);
+            topology = new LocalTopology(config, natsServer.binary().toString(), java, jar, Files.createTempDirectory("natsoak-"), inheritedSettings());
+            prometheus = LocalPrometheus.forRun(config, jar, topology, out);
             exitCode = runSoak(topology);
         } catch (LaunchException e) {
             out.println("natsoak: " + e.getMessage());
@@ -105,8 +106,8 @@ public final class LocalLauncher {
                 config.runId(), config.partitions().count(), config.partitions().count() * config.partitions().rate(),
                 config.producer().count(), config.worker().count(),
                 config.duration().isZero() ? "until Ctrl-C" : ConfigValidator.human(config.duration()), topology.logs());
-        out.printf("starting a %d-node NATS JetStream cluster, the verifier, %d workers and %d producers%n", config.local().nodes(),
-                config.worker().count(), config.producer().count());
+        out.printf("starting a %d-node NATS JetStream cluster of %s, the verifier, %d workers and %d producers%n",
+                config.local().nodes(), natsServer.describe(), config.worker().count(), config.producer().count());
         topology.start();
         if (prometheus.isPresent()) {
             prometheus.get().start();
@@ -147,6 +148,8 @@ public final class LocalLauncher {
                         + "latency p50 %.1f ms p99 %.1f ms max %.1f ms%n",
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
+        out.println(NatsJudged.judged(r.nats()));
+        out.println(NatsJudged.nodes(topology.cluster()));
         config.verifier().reportFile().ifPresent(f -> out.println("report written to " + f));
         // Once nothing writes any more, every node must hold the same copy of every stream.
         topology.stopRoles();

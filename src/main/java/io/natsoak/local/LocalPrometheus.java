@@ -78,23 +78,62 @@ public final class LocalPrometheus extends GuardedComponent {
 
     /**
      * The local Prometheus of a run when natsoak.local.prometheus asks for one. Checks before
-     * anything starts that the binary and the rules file exist.
+     * anything starts that the binary (installed with apt-get when missing, as root) and the rules file exist.
      *
+     * @param out where the installation's progress is shown
      * @throws LocalLauncher.LaunchException one line saying what is missing and how to get it
      */
-    public static Optional<LocalPrometheus> forRun(NatsoakConfig config, Path jar, LocalTopology topology) {
+    public static Optional<LocalPrometheus> forRun(NatsoakConfig config, Path jar, LocalTopology topology, PrintStream out) {
         if (!config.local().prometheus()) {
             return Optional.empty();
         }
         String configured = config.local().prometheusBinary();
-        Path binary = findBinary(configured).orElseThrow(() -> new LocalLauncher.LaunchException(
-                "--prometheus: prometheus not found (natsoak.local.prometheus-binary=" + configured
-                        + "); install it (Debian/Ubuntu: apt-get install prometheus) or set natsoak.local.prometheus-binary to its path"));
+        Path binary = findOrInstall(configured, out);
         Path rules = rulesOf(jar).orElseThrow(() -> new LocalLauncher.LaunchException(
                 "--prometheus: the alert rules " + RULES + " are missing next to " + jar
                         + "; run natsoak from its checkout (./natsoak local --prometheus)"));
         return Optional.of(new LocalPrometheus(binary, rules, topology.workDir().resolve("prometheus"), topology.logs(),
                 LOCAL_INTERVAL, PREFERRED_PORT, topology::processes));
+    }
+
+    /**
+     * The prometheus binary; when the default name is not found, installs the Debian package as root
+     * with apt-get and stops the server the package may have started (this run starts its own).
+     */
+    private static Path findOrInstall(String configured, PrintStream out) {
+        Optional<Path> found = findBinary(configured);
+        if (found.isPresent()) {
+            return found.get();
+        }
+        String notFound = "--prometheus: prometheus not found (natsoak.local.prometheus-binary=" + configured + "); ";
+        String instead = notFound + "install it (Debian/Ubuntu: apt-get install prometheus) or set natsoak.local.prometheus-binary to its path";
+        if (!configured.strip().equals("prometheus")) {
+            throw new LocalLauncher.LaunchException(instead); // another binary than the package's: installing the package would not help
+        }
+        if (!AptInstall.possible()) {
+            throw new LocalLauncher.LaunchException(instead + " (as root on Debian/Ubuntu natsoak installs it)");
+        }
+        try {
+            AptInstall.install("prometheus", "set natsoak.local.prometheus-binary to its path", out);
+            stopPackageService();
+        } catch (IOException e) {
+            throw new LocalLauncher.LaunchException(notFound + "apt-get could not run (" + OneLine.of(e) + "); install it by hand "
+                    + "(apt-get install prometheus) or set natsoak.local.prometheus-binary to its path");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LocalLauncher.LaunchException(notFound + "interrupted while installing it");
+        }
+        return findBinary(configured).orElseThrow(() -> new LocalLauncher.LaunchException(notFound
+                + "apt-get installed the package but there is still no prometheus on the PATH or in /usr/bin"));
+    }
+
+    /** The Debian package starts a server on :9090 where systemd runs; the run starts its own, so that one is stopped. */
+    private static void stopPackageService() throws IOException, InterruptedException {
+        if (NatsBinary.onPath("systemctl").isPresent()) {
+            Process p = new ProcessBuilder("systemctl", "stop", "prometheus").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor();
+        }
     }
 
     /** The rules file of the checkout the application jar (target/quarkus-app/quarkus-run.jar) was built in. */

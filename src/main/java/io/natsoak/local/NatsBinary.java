@@ -20,6 +20,14 @@ final class NatsBinary {
     private NatsBinary() {
     }
 
+    /** An executable of that name on PATH or in /usr/sbin, /usr/local/bin, /usr/bin. */
+    static Optional<Path> onPath(String name) {
+        List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
+        dirs.addAll(EXTRA_DIRS);
+        return dirs.stream().filter(d -> !d.isBlank()).map(d -> Paths.get(d, name))
+                .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p)).findFirst();
+    }
+
     /**
      * Returns the configured path if it is executable; else searches PATH (for the configured command name
      * and for "nats-server") and /usr/sbin, /usr/local/bin, /usr/bin for "nats-server".

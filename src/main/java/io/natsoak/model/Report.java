@@ -32,7 +32,16 @@ public record Report(
         List<GapRange> gapSamples,
         Map<String, RoleResources> resources,
         ChaosSummary chaos,
-        Startup startup) {
+        Startup startup,
+        Nats nats) {
+
+    public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
+                  long verified, long gaps, Duplicates duplicates, int partitions, long inFlight, double throughputPerSecond,
+                  Latency latencyMillis, long invalidReceipts, int producersFinished, List<GapRange> gapSamples,
+                  Map<String, RoleResources> resources, ChaosSummary chaos, Startup startup) {
+        this(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions, inFlight,
+                throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, startup, null);
+    }
 
     public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
                   long verified, long gaps, Duplicates duplicates, int partitions, long inFlight, double throughputPerSecond,
@@ -54,13 +63,19 @@ public record Report(
     /** This report with the faults of the chaos log: what was injected, when, on what (the verdict does not depend on it). */
     public Report withChaos(ChaosSummary summary) {
         return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
-                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary, startup);
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary, startup, nats);
     }
 
     /** This report with the pipeline's start-up: {@code latencyMillis} covers only what was due once its partition was consumed. */
     public Report withStartup(Startup s) {
         return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
-                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, s);
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, s, nats);
+    }
+
+    /** This report with the NATS it was judged on (the verdict does not depend on it). */
+    public Report withNats(Nats n) {
+        return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, startup, n);
     }
 
     public static final String PASS = "PASS";
@@ -76,7 +91,7 @@ public record Report(
         all.addAll(growthReasons);
         return new Report(all.isEmpty() ? PASS : FAIL, List.copyOf(all), last, runId, durationSeconds, published, received, verified, gaps,
                 duplicates, partitions, inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples,
-                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos, startup);
+                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos, startup, nats);
     }
 
     /**
@@ -133,6 +148,38 @@ public record Report(
      */
     public record Startup(Double firstVerifiedSeconds, Double readySeconds, int partitionsStarted, long backlogMessages,
                           Latency backlogLatencyMillis) {
+    }
+
+    /**
+     * The NATS the run was judged on, as the verifier saw it through its own connection (null until
+     * it first looked). {@code servers}: every server that connection was on during the run, each
+     * from that server's own INFO (a node the verifier never connected to is not listed: the
+     * versions of the others are not reachable without a system account). {@code streams}: the data
+     * and receipts streams' settings and placement from JetStream's stream info.
+     */
+    public record Nats(List<NatsServer> servers, List<NatsStream> streams) {
+        public Nats {
+            servers = servers == null ? List.of() : List.copyOf(servers);
+            streams = streams == null ? List.of() : List.copyOf(streams);
+        }
+    }
+
+    /** One NATS server as its INFO describes it: {@code name} (server_name), {@code version}, {@code cluster} (null without one). */
+    public record NatsServer(String name, String version, String cluster) {
+    }
+
+    /**
+     * One stream: {@code role} (data, receipts), its {@code name}, configured {@code replicas} and
+     * {@code storage} (file, memory), and where it lives: the {@code cluster}, its {@code leader} and
+     * every replica's server name in {@code nodes} (leader first; those JetStream calls offline
+     * are in {@code offline} too).
+     */
+    public record NatsStream(String role, String name, int replicas, String storage, String cluster, String leader, List<String> nodes,
+                             List<String> offline) {
+        public NatsStream {
+            nodes = nodes == null ? List.of() : List.copyOf(nodes);
+            offline = offline == null ? List.of() : List.copyOf(offline);
+        }
     }
 
     /** Lost sequences {@code from}..{@code to} (inclusive) of one partition. */

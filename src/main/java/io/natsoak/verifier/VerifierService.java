@@ -80,6 +80,11 @@ public final class VerifierService extends GuardedComponent {
     /** The faults of the chaos log, for the report; like the verification, it survives in-place restarts. */
     private final ChaosLogReader chaosLog;
     private OwnedExecutor.Scheduler reporter;
+    /** The servers and streams the run was judged on, for the report; like the verification, it survives in-place restarts. */
+    private final NatsView natsView;
+    /** When the reporter last read the streams' info (they change only on failover, so not every tick). */
+    private volatile long streamsLookedAtMillis;
+    private static final long STREAMS_LOOK_INTERVAL_MILLIS = 15_000;
 
     /** @param onVerdict told the final report once, on the reporter thread */
     public VerifierService(NatsoakConfig config, MeterRegistry registry, Clock clock, Consumer<Report> onVerdict) {
@@ -99,6 +104,7 @@ public final class VerifierService extends GuardedComponent {
                 .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
         this.chaosLog = new ChaosLogReader(names, config.nats());
+        this.natsView = new NatsView(names);
         this.growth = new ResourceGrowth(ResourceGrowth.Limits.of(config.resources()), clock);
         this.verification.onLatency(micros -> latency.record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
         this.applied = new AppliedReceipts(verification, growth);
@@ -222,7 +228,8 @@ public final class VerifierService extends GuardedComponent {
     /** The per-role resource figures; growth thresholds fail only the final verdict, leaking restarts the live one too. */
     private Report withResources(Report r) {
         RunClock clock = run;
-        Report out = r.withResources(growth.byRole(), r.last() ? growth.reasons() : growth.restartReasons()).withChaos(chaosLog.summary());
+        Report out = r.withResources(growth.byRole(), r.last() ? growth.reasons() : growth.restartReasons()).withChaos(chaosLog.summary())
+                .withNats(natsView.snapshot());
         return clock == null ? out : out.withStartup(verification.startup(clock.startedAtMillis()));
     }
 
@@ -257,6 +264,7 @@ public final class VerifierService extends GuardedComponent {
             if (feed != null) {
                 feed.checkStalled();
             }
+            lookAtNats(false);
             Verification v = verification;
             v.expire();
             Report live = v.report(config.runId(), elapsedSeconds(), false);
@@ -281,6 +289,16 @@ public final class VerifierService extends GuardedComponent {
         }
     }
 
+    /** The server the connection is on now and, every {@link #STREAMS_LOOK_INTERVAL_MILLIS} or when {@code now}, the streams. */
+    private void lookAtNats(boolean now) {
+        long t = clock.millis();
+        boolean streams = now || t - streamsLookedAtMillis >= STREAMS_LOOK_INTERVAL_MILLIS;
+        if (streams) {
+            streamsLookedAtMillis = t;
+        }
+        natsView.look(connection, streams);
+    }
+
     /**
      * The run is over but something is missing: decide once nothing has arrived for a whole
      * validation window (a verifier that starts late first catches up with the backlog).
@@ -300,6 +318,7 @@ public final class VerifierService extends GuardedComponent {
         if (finalReport != null) {
             return;
         }
+        lookAtNats(true);
         Verification v = verification;
         v.finish();
         Report report = withResources(v.report(config.runId(), elapsedSeconds(), true));
@@ -311,6 +330,11 @@ public final class VerifierService extends GuardedComponent {
     }
 
     private static void write(Report report, Path file) {
+        if (Files.isDirectory(file)) {
+            // The atomic replace below would delete an empty directory: never replace one.
+            LOG.errorf("cannot write the report to %s: it is a directory (left as it is)", file);
+            return;
+        }
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {

@@ -40,6 +40,55 @@ class CommandLineIT {
     }
 
     @Test
+    void anExistingDirectoryAsReportIsRefusedAndKept() throws Exception {
+        Path dir = Files.createTempDirectory("natsoak-report-dir");
+        Run run = natsoak("local", "--report", dir.toString(), "--duration", "10s");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.stderr().strip()).isEqualTo("natsoak: --report " + dir + ": is a directory; allowed: the path of a file to write "
+                + "the JSON report to (e.g. " + dir.resolve("report.json") + ")");
+        assertThat(dir).isEmptyDirectory();
+        Files.delete(dir);
+    }
+
+    @Test
+    void emptyReportProfileAndNatsAreRefusedInOneLine() throws Exception {
+        assertRefused(natsoak("local", "--report", ""), "natsoak: --report: empty; allowed: the path of a file to write the JSON report to");
+        assertRefused(natsoak("local", "--profile", ""),
+                "natsoak: --profile: empty; allowed: quick, chaos-test, leak-hunt, dev, realistic, stress, extreme");
+        assertRefused(natsoak("local", "--nats", ""), "natsoak: --nats: empty; allowed: " + NATS_ALLOWED);
+    }
+
+    @Test
+    void aNatsServerNatsoakCannotFetchIsRefusedInOneLine() throws Exception {
+        assertRefused(natsoak("local", "--nats", "2.11"), "natsoak: --nats 2.11: not a nats-server release natsoak can fetch; allowed: "
+                + NATS_ALLOWED, false);
+        assertRefused(natsoak("local", "--nats", "/nonexistent/nats-server"),
+                "natsoak: --nats /nonexistent/nats-server: no executable file there; allowed: " + NATS_ALLOWED, false);
+    }
+
+    /** The natsoak script passes NATSOAK_JAVA_OPTS on in the environment: it is the script's, not an unknown setting. */
+    @Test
+    void theScriptsJavaOptionsAreNoUnknownSetting() throws Exception {
+        Run run = natsoak(java.util.Map.of("NATSOAK_JAVA_OPTS", "-Xmx256m"), "local", "--duration", "soon");
+        assertRefused(run, "natsoak: natsoak.duration: \"soon\" is not valid; allowed: a duration such as 500ms, 30s, 2m, 8h");
+        Run misspelt = natsoak(java.util.Map.of("NATSOAK_PARTITONS_COUNT", "5"), "local", "--duration", "soon");
+        assertThat(misspelt.stderr()).contains("unknown environment variable NATSOAK_PARTITONS_COUNT");
+    }
+
+    private static final String NATS_ALLOWED = "2.9, 2.10, 2.15 (2.9.10 from Debian bookworm, 2.10.27 from Debian trixie, "
+            + "2.15.1 from Debian sid) or the path of a nats-server binary";
+
+    private static void assertRefused(Run run, String line) {
+        assertRefused(run, line, true);
+    }
+
+    /** Exit code 2 and this one line; configuration errors go to stderr, the launcher's (it runs by then) to stdout. */
+    private static void assertRefused(Run run, String line, boolean onStderr) {
+        assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isEqualTo(2);
+        assertThat((onStderr ? run.stderr() : run.stdout()).strip()).isEqualTo(line);
+    }
+
+    @Test
     void helpExplainsEveryCommand() throws Exception {
         Run run = natsoak("--help");
         assertThat(run.exitCode()).isZero();
@@ -66,6 +115,21 @@ class CommandLineIT {
         assertThat(r.verdict()).isEqualTo("PASS");
         assertThat(r.published()).isPositive().isEqualTo(r.verified());
         assertThat(r.partitions()).isEqualTo(10);
+        // The NATS it was judged on: the servers the verifier's connection was on, and both streams' settings and placement.
+        assertThat(r.nats()).isNotNull();
+        assertThat(r.nats().servers()).isNotEmpty().allSatisfy(server -> {
+            assertThat(server.name()).matches("n[0-2]");
+            assertThat(server.version()).matches("\\d+\\.\\d+\\.\\d+");
+        });
+        assertThat(r.nats().streams()).extracting(Report.NatsStream::role).containsExactly("data", "receipts");
+        assertThat(r.nats().streams()).allSatisfy(stream -> {
+            assertThat(stream.replicas()).isEqualTo(3);
+            assertThat(stream.storage()).isEqualTo("file");
+            assertThat(stream.nodes()).containsExactlyInAnyOrder("n0", "n1", "n2").startsWith(stream.leader());
+        });
+        assertThat(run.stdout()).containsPattern("starting a 3-node NATS JetStream cluster of nats-server \\d+\\.\\d+\\.\\d+ \\(/")
+                .containsPattern("NATS nodes \\(each node's /varz\\): n0 \\d+\\.\\d+\\.\\d+ sync_\\w+.*, n1 .*, n2 ")
+                .contains("NATS the verifier judged: its connection was on n", "; data stream NATSOAK_" + runId + "_DATA R3 file on n");
         assertNoProcessLeftBehind(runId, run.stdout() + run.stderr());
     }
 

@@ -87,6 +87,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aDirectoryAsReportFileIsRejected(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        assertThatThrownBy(() -> ConfigLoader.fromMap(Map.of("natsoak.verifier.report-file", dir.toString())))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("natsoak.verifier.report-file: " + dir + " is a directory; allowed: the path of a file (written at the end, "
+                        + "replacing a file)");
+        assertThat(ConfigLoader.fromMap(Map.of("natsoak.verifier.report-file", dir.resolve("r.json").toString())).verifier().reportFile())
+                .hasValue(dir.resolve("r.json").toString());
+    }
+
+    @Test
     void minGreaterThanMaxIsRejected() {
         assertThatThrownBy(() -> ConfigLoader.fromMap(Map.of("natsoak.worker.processing-delay-min", "10ms",
                 "natsoak.worker.processing-delay-max", "2ms")))

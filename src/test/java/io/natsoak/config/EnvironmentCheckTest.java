@@ -15,6 +15,12 @@ class EnvironmentCheckTest {
                 "NATSOAK_PARTITIONS_COUNT", "10", "PATH", "/usr/bin", "NATSOAKX", "1"))).isEmpty();
     }
 
+    /** The natsoak script's own variable: every command that loads the configuration stopped on it. */
+    @Test
+    void theScriptsJavaOptionsAreNoSetting() {
+        assertThat(EnvironmentCheck.problem(Map.of("NATSOAK_JAVA_OPTS", "-Xmx1g", "NATSOAK_ROLE", "worker"))).isEmpty();
+    }
+
     @Test
     void aMisspeltVariableIsNamedInOneLine() {
         assertThat(EnvironmentCheck.problem(Map.of("NATSOAK_PARTITONS_COUNT", "50", "NATSOAK_ROLE", "worker")))

@@ -69,6 +69,23 @@ class ControlMessageFuzzTest {
         assertOneLineRejection(json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Checked before the server logs the command: a restart of "nope" must not appear in the log as a restart. */
+    @Test
+    void anUnknownComponentIsRefusedBeforeTheCommandIsLogged() {
+        ControlCommand nope = ControlCommand.parse("{\"command\":\"restart\",\"component\":\"nope\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(nope.validated()).isEqualTo(ControlCommand.Verb.RESTART);
+        assertThatThrownBy(() -> nope.validated(List.of("worker")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown component \"nope\"; allowed: all, worker");
+        for (String component : List.of("worker", "all")) {
+            ControlCommand known = ControlCommand.parse(("{\"command\":\"restart\",\"component\":\"" + component + "\"}")
+                    .getBytes(StandardCharsets.UTF_8));
+            assertThat(known.validated(List.of("worker"))).isEqualTo(ControlCommand.Verb.RESTART);
+        }
+        assertThat(ControlCommand.parse("{\"command\":\"restart\"}".getBytes(StandardCharsets.UTF_8)).validated(List.of("worker")))
+                .isEqualTo(ControlCommand.Verb.RESTART);
+    }
+
     @Test
     void echoedTextIsEscapedAndShortened() {
         String forged = "{\"command\":\"x\\n2026-11-24 ERROR forged\\u2028" + "y".repeat(2_000) + "\"}";

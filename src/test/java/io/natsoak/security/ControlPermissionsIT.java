@@ -116,6 +116,14 @@ class ControlPermissionsIT {
                     assertThat(registry.counter(MetricNames.COMPONENT_RESTARTS, MetricNames.TAG_COMPONENT, producer.name()).count()).isEqualTo(1);
                     assertThat(producer.state()).isEqualTo(GuardedComponent.State.RUNNING);
 
+                    // A component the process does not have: refused before anything acts or logs a restart, counted as rejected.
+                    ControlReply nope = client.request(subject, new ControlCommand("restart", "nope", null, null, null), Duration.ofSeconds(30));
+                    assertThat(nope.ok()).isFalse();
+                    assertThat(nope.error()).startsWith("unknown component \"nope\"; allowed: all, " + producer.name());
+                    assertThat(registry.counter(MetricNames.CONTROL_REQUESTS, MetricNames.TAG_OUTCOME, "rejected").count()).isEqualTo(1);
+                    assertThat(registry.counter(MetricNames.CONTROL_REQUESTS, MetricNames.TAG_OUTCOME, "error").count()).isZero();
+                    assertThat(registry.counter(MetricNames.COMPONENT_RESTARTS, MetricNames.TAG_COMPONENT, producer.name()).count()).isEqualTo(1);
+
                     // The same identity without the sender header, or naming another role: refused by the control server.
                     Message bare = chaos.request(subject, "{\"command\":\"stop\"}".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
                     ControlReply refused = Json.MAPPER.readValue(bare.getData(), ControlReply.class);

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The packaged application run as users run it ({@code java -jar quarkus-run.jar ARGS}), for command-line tests. */
@@ -20,12 +21,19 @@ public final class AppProcess {
 
     /** Runs the application to its end (at most 5 minutes); whatever it started is killed afterwards. */
     public static Run natsoak(String... args) throws IOException, InterruptedException {
+        return natsoak(Map.of(), args);
+    }
+
+    /** As {@link #natsoak(String...)}, with these variables added to the environment. */
+    public static Run natsoak(Map<String, String> environment, String... args) throws IOException, InterruptedException {
         Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("natsoak-out", ".txt");
         Path err = Files.createTempFile("natsoak-err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(environment);
+        Process p = builder.start();
         try {
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 throw new AssertionError("natsoak " + String.join(" ", args) + " did not finish; output: " + Files.readString(out));
