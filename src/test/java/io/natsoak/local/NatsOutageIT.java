@@ -26,9 +26,9 @@ class NatsOutageIT {
 
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
 
-    /** On 2.9 and 2.15 (2.10 on demand): docs/architecture.md, "Tests: which nats-server versions". */
+    /** On 2.9; on 2.10 and 2.15 on demand: docs/architecture.md, "Tests: which nats-server versions". */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.natsoak.testing.NatsServerVersion#oldestAndNewest")
+    @MethodSource("io.natsoak.testing.NatsServerVersion#systemOnly")
     void oneServerDownForAMinuteThenARollingRestartLosesNothing(NatsServerVersion version) throws Exception {
         ProcessSoak spec = new ProcessSoak("outage").on(version)
                 .set("natsoak.partitions.count", "8").set("natsoak.partitions.rate", "10")
