@@ -45,12 +45,16 @@ public enum NatsServerVersion {
 
     /** The executable to start; fails with the missing path and how to install it. */
     public String binary() {
+        return binaryIn(cacheDir());
+    }
+
+    String binaryIn(Path cacheDir) {
         if (cached == null) {
             return NatsCluster.findBinary(System.getProperty(NatsClusterExtension.BINARY_PROPERTY, "nats-server"))
                     .orElseThrow(() -> new IllegalStateException("nats-server " + line + " (the system's) not found on PATH or in /usr/sbin,"
                             + " /usr/local/bin, /usr/bin: run scripts/install-test-deps (or apt-get install nats-server)"));
         }
-        Path path = cacheDir().resolve(cached).resolve("nats-server");
+        Path path = cacheDir.resolve(cached).resolve("nats-server");
         if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
             throw new IllegalStateException("nats-server " + cached + " missing at " + path + ": run scripts/install-test-deps");
         }
