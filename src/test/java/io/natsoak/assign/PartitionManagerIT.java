@@ -14,10 +14,13 @@ import io.natsoak.config.ManagerSettings;
 import io.natsoak.lifecycle.Component;
 import io.natsoak.model.Json;
 import io.natsoak.testing.NatsClusterExtension;
+import io.natsoak.testing.NatsServerVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -334,18 +337,21 @@ class PartitionManagerIT {
         ownership.assertNoOverlap();
     }
 
-    @Test
-    void killingTheNatsServerThatLeadsTheMembersBucketNeverMakesTwoOwners() throws Exception {
-        String run = nats.uniqueName("NODE");
-        Member a = start(run, "a");
-        Member b = start(run, "b");
-        Member c = start(run, "c");
+    /** On every nats-server version (docs/architecture.md, "Tests: which nats-server versions"). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.natsoak.testing.NatsServerVersion#every")
+    void killingTheNatsServerThatLeadsTheMembersBucketNeverMakesTwoOwners(NatsServerVersion version) throws Exception {
+        NatsClusterExtension cluster = nats.on(version);
+        String run = cluster.uniqueName("NODE");
+        Member a = start(cluster, run, "a");
+        Member b = start(cluster, run, "b");
+        Member c = start(cluster, run, "c");
         awaitSteady(List.of(a, b, c), 3);
         String leaderNode = a.connection.jetStreamManagement()
                 .getStreamInfo(AssignNames.stream(new AssignNames(run).membersBucket())).getClusterInfo().getLeader();
         int node = Integer.parseInt(leaderNode.substring(1));
         long t0 = System.nanoTime();
-        nats.cluster().kill(node);
+        cluster.cluster().kill(node);
         try {
             awaitSteady(List.of(a, b, c), 3);
             // Give any lapse a chance to happen before judging the steady state.
@@ -363,7 +369,7 @@ class PartitionManagerIT {
             await().atMost(TTL.plus(GRACE).plusSeconds(10)).ignoreExceptions().untilAsserted(() ->
                     assertThat(keys.keys()).as("member keys after the outage").hasSize(3));
         } finally {
-            nats.cluster().restart(node);
+            cluster.cluster().restart(node);
         }
         ownership.assertNoOverlap();
     }
@@ -403,7 +409,11 @@ class PartitionManagerIT {
     }
 
     private Member start(String run, String name) throws Exception {
-        Member m = new Member(run, name);
+        return start(nats, run, name);
+    }
+
+    private Member start(NatsClusterExtension cluster, String run, String name) throws Exception {
+        Member m = new Member(cluster, run, name);
         members.add(m);
         m.start();
         return m;
@@ -446,10 +456,10 @@ class PartitionManagerIT {
         private volatile boolean processing = true;
         private final Thread processor;
 
-        Member(String run, String name) throws Exception {
+        Member(NatsClusterExtension cluster, String run, String name) throws Exception {
             this.run = run;
             this.name = name;
-            this.connection = Nats.connect(new Options.Builder().servers(nats.urls().toArray(String[]::new))
+            this.connection = Nats.connect(new Options.Builder().servers(cluster.urls().toArray(String[]::new))
                     .connectionName("it-" + name).maxReconnects(-1).reconnectWait(Duration.ofMillis(200))
                     .errorListener(new ErrorListener() { }).build());
             this.listener = new RecordingListener(name);

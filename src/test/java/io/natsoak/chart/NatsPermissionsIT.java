@@ -8,13 +8,17 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.Subscription;
-import io.natsoak.local.NatsCluster;
 import io.natsoak.nats.Names;
-import org.junit.jupiter.api.AfterAll;
+import io.natsoak.testing.NatsServerVersion;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,9 +40,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * The chart's NATS configuration on a real nats-server: nats-server accepts the rendered nats.conf,
  * and with the rendered auth.conf only the chaos identity can publish on natsoak's control
- * subjects, while the application identity can publish everything else.
+ * subjects, while the application identity can publish everything else. On every nats-server
+ * version of the test matrix: the chart deploys the 2.14 line (values.yaml), so the rendered
+ * configuration must start on a server of that age, not only on the system's 2.9.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.natsoak.testing.NatsServerVersion#every")
 class NatsPermissionsIT {
 
     private static final String APP_PASSWORD = "app-secret-1";
@@ -51,11 +59,24 @@ class NatsPermissionsIT {
     private static int port;
 
     @BeforeAll
-    static void startServerWithTheRenderedAuthorization(@TempDir Path dir) throws Exception {
+    static void renderTheChart() {
         List<HasMetadata> objects = HelmChart.natsoak().render().values("chaos: {enabled: true}").objects();
         natsConfig = Pods.named(objects, ConfigMap.class, "natsoak-nats-config").getData();
-        binary = NatsCluster.findBinary(System.getProperty("natsoak.nats-server", "nats-server"))
-                .orElseThrow(() -> new IllegalStateException("nats-server not found: apt-get install nats-server"));
+    }
+
+    @Parameter
+    NatsServerVersion version;
+
+    /** Once per version: the first test of each parameterized invocation starts its server. */
+    @BeforeEach
+    void startServerWithTheRenderedAuthorization() throws Exception {
+        if (server != null) {
+            return;
+        }
+        binary = version.binary();
+        Path dir = Files.createDirectories(Path.of("target", "nats-permissions"))
+                .resolve(version.line() + "-" + System.nanoTime()).toAbsolutePath();
+        Files.createDirectories(dir);
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
@@ -77,13 +98,14 @@ class NatsPermissionsIT {
         });
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stopServer() throws InterruptedException {
         if (server != null) {
             server.destroy();
             if (!server.waitFor(10, TimeUnit.SECONDS)) {
                 server.destroyForcibly().waitFor();
             }
+            server = null;
         }
     }
 

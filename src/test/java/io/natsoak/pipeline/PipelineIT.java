@@ -13,11 +13,14 @@ import io.natsoak.model.Report;
 import io.natsoak.nats.Names;
 import io.natsoak.producer.ProducerService;
 import io.natsoak.testing.NatsClusterExtension;
+import io.natsoak.testing.NatsServerVersion;
 import io.natsoak.testing.Soak;
 import io.natsoak.testing.StreamAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -34,9 +37,11 @@ class PipelineIT {
     @RegisterExtension
     static NatsClusterExtension nats = new NatsClusterExtension(3);
 
-    @Test
-    void everyPublishedMessageIsVerifiedAndTheRunPasses() throws Exception {
-        try (Soak soak = new Soak(nats, "pass")
+    /** On every nats-server version (docs/architecture.md, "Tests: which nats-server versions"). */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.natsoak.testing.NatsServerVersion#every")
+    void everyPublishedMessageIsVerifiedAndTheRunPasses(NatsServerVersion version) throws Exception {
+        try (Soak soak = new Soak(nats.on(version), "pass")
                 .set("natsoak.partitions.count", "6").set("natsoak.partitions.rate", "20")
                 .set("natsoak.producer.count", "2").set("natsoak.worker.count", "2")
                 .set("natsoak.duration", "6s").set("natsoak.verifier.validation-window", "3s")) {

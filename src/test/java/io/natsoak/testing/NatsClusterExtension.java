@@ -11,8 +11,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.SecureRandom;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +28,9 @@ import java.util.Optional;
  * System properties: {@code natsoak.nats-server} (binary path or name, default {@code nats-server}),
  * {@code natsoak.nats.keepData=true} keeps the cluster directory after the class.
  * If nats-server cannot be found the class FAILS (it is not skipped).
+ * <p>
+ * The class's cluster runs the system's nats-server; {@link #on(NatsServerVersion)} gives a matrix
+ * test a cluster of another version, started on first use and closed with the class's.
  */
 public class NatsClusterExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
@@ -38,6 +43,8 @@ public class NatsClusterExtension implements BeforeAllCallback, AfterAllCallback
     private final int nodes;
     private volatile NatsCluster cluster;
     private volatile String ownerId;
+    private volatile String className = "NatsCluster";
+    private final Map<NatsServerVersion, NatsClusterExtension> otherVersions = new EnumMap<>(NatsServerVersion.class);
 
     /** 3-node cluster (used by {@code @ExtendWith}). */
     public NatsClusterExtension() {
@@ -63,24 +70,52 @@ public class NatsClusterExtension implements BeforeAllCallback, AfterAllCallback
                     + "', searched PATH, /usr/sbin, /usr/local/bin, /usr/bin): install it with `apt-get install nats-server`"
                     + " or set -D" + BINARY_PROPERTY + "=/path/to/nats-server");
         }
-        String className = context.getTestClass().map(Class::getSimpleName).orElse("NatsCluster");
+        className = context.getTestClass().map(Class::getSimpleName).orElse("NatsCluster");
+        cluster = startCluster(binary.get(), className);
+        ownerId = context.getUniqueId();
+    }
+
+    private NatsCluster startCluster(String binary, String name) {
         Path dir = projectDir().resolve("target").resolve("nats-clusters")
-                .resolve(className + "-" + randomAlnum(8).toLowerCase(Locale.ROOT));
-        NatsCluster c = new NatsCluster(binary.get(), dir, nodes, Boolean.getBoolean(KEEP_DATA_PROPERTY));
+                .resolve(name + "-" + randomAlnum(8).toLowerCase(Locale.ROOT));
+        NatsCluster c = new NatsCluster(binary, dir, nodes, Boolean.getBoolean(KEEP_DATA_PROPERTY));
         try {
             c.start();
         } catch (RuntimeException e) {
             c.close();
             throw e;
         }
-        cluster = c;
-        ownerId = context.getUniqueId();
+        return c;
+    }
+
+    /**
+     * A cluster of the given version for this class: this one for 2.9 (the system's nats-server),
+     * otherwise one started on first use (same node count) and closed in afterAll with this one.
+     */
+    public synchronized NatsClusterExtension on(NatsServerVersion version) {
+        cluster(); // only inside the class's tests
+        if (version == NatsServerVersion.V2_9) {
+            return this;
+        }
+        NatsClusterExtension other = otherVersions.get(version);
+        if (other == null) {
+            other = new NatsClusterExtension(nodes);
+            other.cluster = startCluster(version.binary(), className + "-" + version.line().replace('.', '_'));
+            otherVersions.put(version, other);
+        }
+        return other;
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
         NatsCluster c = cluster;
         if (c != null && context.getUniqueId().equals(ownerId)) {
+            synchronized (this) {
+                for (NatsClusterExtension other : otherVersions.values()) {
+                    other.cluster().close();
+                }
+                otherVersions.clear();
+            }
             cluster = null;
             ownerId = null;
             c.close();

@@ -3,7 +3,6 @@ package io.natsoak.testing;
 import io.natsoak.config.ConfigLoader;
 import io.natsoak.config.NatsoakConfig;
 import io.natsoak.local.LocalTopology;
-import io.natsoak.local.NatsCluster;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +19,7 @@ public final class ProcessSoak {
 
     private final Map<String, String> settings = new HashMap<>();
     private final String name;
+    private NatsServerVersion natsVersion = NatsServerVersion.V2_9;
 
     public ProcessSoak(String name) {
         this.name = name;
@@ -35,6 +35,12 @@ public final class ProcessSoak {
         return this;
     }
 
+    /** The nats-server version the soak's cluster runs (default: the system's 2.9). */
+    public ProcessSoak on(NatsServerVersion version) {
+        this.natsVersion = version;
+        return this;
+    }
+
     public LocalTopology topology() throws Exception {
         Path jar = Path.of(System.getProperty("natsoak.jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         if (!Files.exists(jar)) {
@@ -43,9 +49,8 @@ public final class ProcessSoak {
         Map<String, String> all = new HashMap<>(settings);
         all.put("natsoak.role", "local");
         NatsoakConfig config = ConfigLoader.fromMap(all);
-        String natsServer = NatsCluster.findBinary("nats-server")
-                .orElseThrow(() -> new IllegalStateException("nats-server not found: apt-get install nats-server"));
-        Path dir = Files.createDirectories(Path.of("target", "soaks")).resolve(name + "-" + UUID.randomUUID().toString().substring(0, 6));
+        String natsServer = natsVersion.binary();
+        Path dir = Files.createDirectories(Path.of("target", "soaks")).resolve(name + "-" + natsVersion.line() + "-" + UUID.randomUUID().toString().substring(0, 6));
         String java = ProcessHandle.current().info().command().orElse("java");
         return new LocalTopology(config, natsServer, java, jar, Files.createDirectories(dir), settings);
     }
