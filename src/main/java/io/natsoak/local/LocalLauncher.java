@@ -147,6 +147,9 @@ public final class LocalLauncher {
                         + "latency p50 %.1f ms p99 %.1f ms max %.1f ms%n",
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
+        if (r.chaos() != null) {
+            r.chaos().describeRecovery().ifPresent(out::println);
+        }
         config.verifier().reportFile().ifPresent(f -> out.println("report written to " + f));
         // Once nothing writes any more, every node must hold the same copy of every stream.
         topology.stopRoles();
