@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The chaos operator: runs the {@link ChaosSchedule}, has the {@link FaultInjector} inject each
  * fault through a {@link ChaosBackend}, and records every one four ways: a counter by event and
  * outcome, a structured log line, an entry in the NATS chaos log (the verifier's report lists
- * them) and, where the backend has one, a Kubernetes Event on the victim.
+ * them) and, where the backend has one, a Kubernetes Event on the victim. The
+ * {@link RecoveryTimer} then times how long the run takes to be healthy again after each injected fault.
  * <p>
  * Pause and resume: the operator is the component {@code chaos} of its control server, so
  * {@code stop} on {@code natsoak.<run>.control.chaos[.<instance>]} pauses it (reverting what can be
@@ -68,6 +69,7 @@ public final class ChaosOperator extends GuardedComponent {
     private FaultInjector injector;
     private RunClock run;
     private ScheduledFuture<?> nextFault;
+    private RecoveryTimer recovery;
 
     public ChaosOperator(NatsoakConfig config, String instance, ChaosBackend backend, MeterRegistry registry, Clock clock) {
         super(COMPONENT);
@@ -121,9 +123,9 @@ public final class ChaosOperator extends GuardedComponent {
                 () -> RunClock.join(connection, names, config.duration(), clock));
         workDone(); // the operator's unit of work is deciding; from here on it only waits for its schedule
         scheduler = OwnedExecutor.scheduler(name(), "schedule");
+        NatsHealth health = new NatsHealth(connection, names, config.nats().replicas());
         injector = new FaultInjector(config, backend, new ControlClient(connection, new ControlSender("chaos", instance), CONTROL_RETRY),
-                new LeaderLookup(connection, config.runId()), new NatsHealth(connection, names, config.nats().replicas()),
-                safety, schedule, clock, scheduler.executor(), run);
+                new LeaderLookup(connection, config.runId()), health, safety, schedule, clock, scheduler.executor(), run);
         if (!config.chaos().enabled()) {
             LOG.infof("chaos is disabled (natsoak.chaos.enabled=false): no faults will be injected");
             return;
@@ -138,6 +140,7 @@ public final class ChaosOperator extends GuardedComponent {
         LOG.infof("chaos schedule started: seed %d (natsoak.chaos.seed=%d reproduces it), backend %s, interval %s to %s, weights %s%s",
                 schedule.seed(), schedule.seed(), backend.name(), config.chaos().intervalMin(), config.chaos().intervalMax(), weightsText(),
                 config.chaos().dryRun() ? ", DRY RUN" : "");
+        recovery = new RecoveryTimer(name(), connection, names, health, registry, clock, this::over, this::append);
         active.set(1);
         scheduleNext();
     }
@@ -199,6 +202,10 @@ public final class ChaosOperator extends GuardedComponent {
             backend.recordOnVictim(victimOf(step.event(), result.target()), entry);
         }
         append(entry);
+        RecoveryTimer r = recovery;
+        if (r != null && result.outcome() == Outcome.INJECTED) {
+            r.injected(entry);
+        }
     }
 
     private static Target victimOf(ChaosEvent event, String name) {
@@ -244,6 +251,10 @@ public final class ChaosOperator extends GuardedComponent {
         if (scheduler != null) {
             scheduler.close();
             scheduler = null;
+        }
+        if (recovery != null) {
+            recovery.close();
+            recovery = null;
         }
         injector = null;
         if (link != null) {

@@ -148,6 +148,9 @@ public final class LocalLauncher {
                         + "latency p50 %.1f ms p99 %.1f ms max %.1f ms%n",
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
+        if (r.chaos() != null) {
+            r.chaos().describeRecovery().ifPresent(out::println);
+        }
         out.println(NatsJudged.judged(r.nats()));
         out.println(NatsJudged.nodes(topology.cluster()));
         config.verifier().reportFile().ifPresent(f -> out.println("report written to " + f));

@@ -73,4 +73,6 @@ public final class MetricNames {
     // Chaos operator
     public static final String CHAOS_EVENTS = "natsoak.chaos.events";
     public static final String CHAOS_ACTIVE = "natsoak.chaos.active";
+    public static final String CHAOS_FAULT_RECOVERY = "natsoak.chaos.fault.recovery";
+    public static final String CHAOS_FAULT_UNRECOVERED = "natsoak.chaos.fault.unrecovered";
 }

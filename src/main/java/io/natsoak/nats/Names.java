@@ -77,6 +77,11 @@ public record Names(String runId) {
         return "natsoak." + runId + ".resources.>";
     }
 
+    /** The verifier's running totals, every second (core NATS): the chaos operator times recoveries against them. */
+    public String progressSubject() {
+        return "natsoak." + runId + ".progress";
+    }
+
     /** The chaos log: one entry per fault the chaos operator scheduled (the verifier's report lists them). */
     public String chaosStream() {
         return "NATSOAK_" + runId + "_CHAOS";

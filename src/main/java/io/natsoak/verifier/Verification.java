@@ -1,6 +1,7 @@
 package io.natsoak.verifier;
 
 import io.natsoak.model.ProducerMarks;
+import io.natsoak.model.Progress;
 import io.natsoak.model.Receipt;
 import io.natsoak.model.ReceiptBatch;
 import io.natsoak.model.Report;
@@ -225,6 +226,17 @@ public final class Verification {
             }
         }
         return done;
+    }
+
+    /** The running totals (published by the producers' marks, verified) at {@code atMillis}. */
+    public synchronized Progress progress(long atMillis) {
+        long totalPublished = 0;
+        long verified = 0;
+        for (int p = 0; p < ledgers.length; p++) {
+            totalPublished += published[p];
+            verified += ledgers[p].verified();
+        }
+        return new Progress(atMillis, totalPublished, verified);
     }
 
     /** Published sequences not verified: in flight plus gaps. */

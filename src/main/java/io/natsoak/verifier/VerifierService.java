@@ -66,6 +66,8 @@ public final class VerifierService extends GuardedComponent {
     private volatile boolean receivedSinceStart;
     /** At the latest this long after the end of the run the verdict is decided, whatever is missing. */
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(5);
+    /** How often the running totals go out for the chaos operator's recovery timing. */
+    private static final long PROGRESS_INTERVAL_MS = 1_000;
     /** The verification with its receipts-stream position; like the verification, it survives in-place restarts. */
     private final AppliedReceipts applied;
     /** Saves {@link #applied} in NATS; a new verifier process restores it once, before reading anything. */
@@ -170,6 +172,7 @@ public final class VerifierService extends GuardedComponent {
         reporter = OwnedExecutor.scheduler(name(), "report");
         long interval = config.verifier().reportInterval().toMillis();
         reporter.executor().scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+        reporter.executor().scheduleWithFixedDelay(this::publishProgress, PROGRESS_INTERVAL_MS, PROGRESS_INTERVAL_MS, TimeUnit.MILLISECONDS);
         checkpointer.start(checkpoints);
         LOG.infof("verifier started: %d partitions, %d producers, validation window %s", config.partitions().count(),
                 config.producer().count(), config.verifier().validationWindow());
@@ -254,6 +257,21 @@ public final class VerifierService extends GuardedComponent {
         @Override
         public void endOfData() {
             // Marks already in the bucket have been read; later puts keep arriving.
+        }
+    }
+
+    /**
+     * Reporter thread: the running totals on core NATS, which the chaos operator times each
+     * fault's recovery against (a verified rate back to what it was before the fault).
+     */
+    private void publishProgress() {
+        try {
+            Connection c = connection;
+            if (c != null) {
+                c.publish(names.progressSubject(), Json.write(verification.progress(clock.millis())));
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot publish progress: %s", e);
         }
     }
 

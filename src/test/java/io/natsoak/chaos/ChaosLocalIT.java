@@ -91,6 +91,13 @@ class ChaosLocalIT {
         String listing = faults.stream().map(f -> f.step() + " " + f.event() + " " + f.target() + " " + f.outcome() + " " + f.detail())
                 .collect(Collectors.joining("\n"));
         assertThat(injected).as("every event type injected at least once:\n" + listing).containsExactlyInAnyOrder(ChaosEvent.values());
+        // Recovery is timed from the verifier's progress: faults every 5-8 s overlap, and the last ones are dropped at the
+        // end, but some must have been seen healthy again, each no sooner than its first whole 5 s rate window.
+        List<ChaosSummary.Fault> recovered = faults.stream().filter(f -> f.recovery() != null && f.recovery().recovered()).toList();
+        assertThat(recovered).as("faults timed healthy again:\n" + listing).isNotEmpty();
+        assertThat(recovered).allSatisfy(f -> assertThat(f.recovery().healthySeconds()).isGreaterThanOrEqualTo(5.0));
+        assertThat(chaos.recovery()).isNotEmpty();
+        assertThat(stdout).contains("recovery per fault (median / slowest): ");
 
         assertThat(r.gaps()).as(stdout).isZero();
         assertThat(r.duplicates().unexplained()).as(stdout).isZero();
