@@ -2,7 +2,9 @@ package io.natsoak.bench;
 
 import io.natsoak.config.ConfigException;
 import io.natsoak.config.ConfigLoader;
+import io.natsoak.local.LocalLauncher;
 import io.natsoak.local.NatsCluster;
+import io.natsoak.local.NatsServerChoice;
 import io.quarkus.runtime.configuration.DurationConverter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,6 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Directory for the JSON results (default: bench-results).")
     Path out = Path.of("bench-results");
 
+    @Option(names = "--nats", paramLabel = "VERSION|PATH", description = "The nats-server to run: 2.9, 2.10 or 2.15 (fetched once into the cache, as for ./natsoak local --nats) or a binary's path. Default: the installed nats-server.")
+    String nats;
+
     @Option(names = "--smoke", description = "Tiny sizes, seconds per scenario: proves the command works (the test suite runs it); the figures mean nothing.")
     boolean smoke;
 
@@ -95,6 +100,16 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (BenchException e) {
             spec.commandLine().getErr().println("natsoak: " + e.getMessage());
             return 2;
+        }
+        if (nats != null) {
+            try {
+                NatsServerChoice choice = NatsServerChoice.of(nats.strip(), log);
+                properties.put("natsoak.local.nats-server", choice.binary().toString());
+                log.println("bench: " + choice.describe());
+            } catch (LocalLauncher.LaunchException e) {
+                spec.commandLine().getErr().println("natsoak: " + e.getMessage());
+                return 2;
+            }
         }
         BenchContext ctx = new BenchContext(java(), jar, natsServer(names), out.toAbsolutePath(), smoke, Map.copyOf(properties), log);
         Machine machine = Machine.describe(NatsCluster.findBinary(properties.getOrDefault("natsoak.local.nats-server", "nats-server")));
@@ -201,6 +216,9 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> words = new ArrayList<>(List.of("./natsoak", "bench", name));
         if (smoke) {
             words.add("--smoke");
+        }
+        if (nats != null) {
+            words.add("--nats=" + nats.strip());
         }
         if (partitions != null && (name.equals("raw") || name.equals("pipeline"))) {
             words.add("--partitions=" + partitions);

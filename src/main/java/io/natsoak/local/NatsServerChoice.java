@@ -13,7 +13,7 @@ import java.util.Optional;
  * release or path of {@code natsoak.local.nats-version} ({@code --nats}) when set, else
  * {@code natsoak.local.nats-server} (installed with apt-get when missing, as before).
  */
-record NatsServerChoice(Path binary, String version) {
+public record NatsServerChoice(Path binary, String version) {
 
     static final String UNKNOWN = "unknown";
 
@@ -24,7 +24,16 @@ record NatsServerChoice(Path binary, String version) {
             Path binary = Path.of(NatsServerInstaller.ensure(local.natsServer(), out));
             return new NatsServerChoice(binary, NatsVersion.of(binary).orElse(UNKNOWN));
         }
-        String value = wanted.get();
+        return of(wanted.get(), out);
+    }
+
+    /**
+     * The binary of {@code --nats VALUE} (a release, fetched once into the cache, or a path), for
+     * every command that starts nats-server ({@code local}, {@code bench}).
+     *
+     * @throws LocalLauncher.LaunchException one line naming what is wrong and what is allowed
+     */
+    public static NatsServerChoice of(String value, PrintStream out) throws IOException, InterruptedException {
         if (value.isEmpty()) {
             throw new LocalLauncher.LaunchException("--nats: empty; allowed: " + NatsServerVersions.allowed());
         }
@@ -54,7 +63,7 @@ record NatsServerChoice(Path binary, String version) {
     }
 
     /** For the run's first lines: "nats-server 2.10.27 (/root/.cache/natsoak/nats-server/2.10.27/nats-server)". */
-    String describe() {
+    public String describe() {
         return "nats-server " + version + " (" + binary + ")";
     }
 }

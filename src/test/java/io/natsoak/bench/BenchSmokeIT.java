@@ -77,6 +77,20 @@ class BenchSmokeIT {
     }
 
     @Test
+    void rawRunsOnTheNatsServerReleaseItIsGiven() throws Exception {
+        Path dir = Files.createTempDirectory("bench-smoke");
+        try {
+            Run run = natsoak("bench", "raw", "--smoke", "--nats", "2.15", "--out", dir.toString());
+            assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
+            assertThat(run.stdout()).contains("bench: nats-server 2.15.1 (", "nats-server 2.15.1", "command: ./natsoak bench raw --smoke --nats=2.15");
+            JsonNode json = Json.MAPPER.readTree(Files.readAllBytes(dir.resolve("raw.json")));
+            assertThat(json.toString()).contains("2.15.1");
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Test
     void anUnknownScenarioOrBadOptionIsOneLineAndExitCodeTwo() throws Exception {
         Run unknown = natsoak("bench", "speed");
         assertThat(unknown.exitCode()).isEqualTo(2);
@@ -91,5 +105,9 @@ class BenchSmokeIT {
         Run setting = natsoak("bench", "raw", "-Dnatsoak.partitons.count=3");
         assertThat(setting.exitCode()).isEqualTo(2);
         assertThat(setting.stderr().strip()).isEqualTo("natsoak: natsoak.partitons.count: unknown setting; see './natsoak settings' for the known ones");
+        Run nats = natsoak("bench", "raw", "--nats", "2.13");
+        assertThat(nats.exitCode()).isEqualTo(2);
+        assertThat(nats.stderr().strip()).startsWith("natsoak: --nats 2.13: not a nats-server release natsoak can fetch; allowed: 2.9, 2.10, 2.15")
+                .doesNotContain("\n");
     }
 }
