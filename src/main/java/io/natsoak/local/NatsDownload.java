@@ -45,6 +45,10 @@ final class NatsDownload {
         if (Files.isRegularFile(target) && Files.isExecutable(target)) {
             return target;
         }
+        Optional<Path> sameLine = NatsServerVersions.newestCachedOfLine(cacheRoot, release);
+        if (sameLine.isPresent()) {
+            return sameLine.get();
+        }
         for (String tool : List.of("apt-get", "apt-cache", "dpkg-deb")) {
             if (NatsBinary.onPath(tool).isEmpty()) {
                 throw failure(release, tool + " is missing (not a Debian or Ubuntu machine?)");
@@ -55,14 +59,14 @@ final class NatsDownload {
         }
         Path work = Files.createTempDirectory("natsoak-nats-fetch-");
         try {
-            fetch(release, work, target);
+            return fetch(release, work);
         } finally {
             DirectoryTree.delete(work);
         }
-        return target;
     }
 
-    private void fetch(NatsServerVersions.Release release, Path work, Path target) throws IOException, InterruptedException {
+    /** Fetches the release (or, when its suite has moved on, the newest of its line) into the cache; returns the binary. */
+    private Path fetch(NatsServerVersions.Release release, Path work) throws IOException, InterruptedException {
         Files.createDirectories(work.resolve("lists/partial"));
         Files.createDirectories(work.resolve("cache/archives/partial"));
         Path debs = Files.createDirectories(work.resolve("debs"));
@@ -75,6 +79,11 @@ final class NatsDownload {
         out.printf("  apt-get update (Debian %s package lists)...%n", release.suite());
         run(release, work, work, command("apt-get", options, "update", "-qq"));
         String debianVersion = debianVersion(release, run(release, work, work, command("apt-cache", options, "madison", "nats-server")));
+        String upstream = debianVersion.replaceFirst("^\\d+:", "").replaceFirst("-[^-]*$", "");
+        if (!upstream.equals(release.version())) {
+            out.printf("  Debian %s has nats-server %s now, not %s: fetching that%n", release.suite(), upstream, release.version());
+        }
+        Path target = cacheRoot.resolve(upstream).resolve(NatsBinary.NAME);
         out.printf("  apt-get download nats-server=%s...%n", debianVersion);
         run(release, work, debs, command("apt-get", options, "download", "-q", "nats-server=" + debianVersion));
         Path deb = only(debs, ".deb").orElseThrow(() -> failure(release, "apt-get download left no .deb"));
@@ -82,7 +91,7 @@ final class NatsDownload {
         run(release, work, work, List.of("dpkg-deb", "-x", deb.toString(), root.toString()));
         Path binary = binaryIn(root).orElseThrow(() -> failure(release, "the package " + deb.getFileName() + " holds no nats-server"));
         Optional<String> version = NatsVersion.of(binary);
-        if (!version.equals(Optional.of(release.version()))) {
+        if (!version.equals(Optional.of(upstream))) {
             throw failure(release, "the package's nats-server reports " + version.orElse("no version (does not run here)"));
         }
         // Copy next to the target, then rename: a concurrent reader never sees half a binary.
@@ -91,7 +100,8 @@ final class NatsDownload {
         Files.copy(binary, part, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        out.printf("  nats-server %s (Debian %s, %s) cached at %s%n", release.version(), debianVersion, release.suite(), target);
+        out.printf("  nats-server %s (Debian %s, %s) cached at %s%n", upstream, debianVersion, release.suite(), target);
+        return target;
     }
 
     /** The apt options that make every list, cache and source private to this fetch. */
@@ -124,10 +134,20 @@ final class NatsDownload {
                 .findFirst();
     }
 
+    /** The release's Debian version, else (sid moves on) the newest of its line the suite has. */
     private String debianVersion(NatsServerVersions.Release release, String madison) {
-        return debianVersion(release.version(), madison).orElseThrow(() -> failure(release, "Debian " + release.suite()
+        return debianVersion(release.version(), madison).or(() -> sameLine(release.alias(), madison)).orElseThrow(() -> failure(release, "Debian " + release.suite()
                 + " has no nats-server " + release.version() + " any more (it has: "
                 + madison.lines().map(l -> l.split("\\|")).filter(c -> c.length >= 2).map(c -> c[1].strip()).toList() + ")"));
+    }
+
+    static Optional<String> sameLine(String line, String madison) {
+        return madison.lines()
+                .map(l -> l.split("\\|"))
+                .filter(cols -> cols.length >= 2)
+                .map(cols -> cols[1].strip())
+                .filter(v -> v.replaceFirst("^\\d+:", "").startsWith(line + "."))
+                .findFirst();
     }
 
     private static Optional<Path> binaryIn(Path root) throws IOException {

@@ -44,9 +44,9 @@ public record NatsServerChoice(Path binary, String version) {
                 "--nats " + value + ": not a nats-server release natsoak can fetch; allowed: " + NatsServerVersions.allowed()));
         Path binary = new NatsDownload(NatsServerVersions.cacheRoot(), out).ensure(release);
         String version = NatsVersion.of(binary).orElse(UNKNOWN);
-        if (!version.equals(release.version())) {
+        if (!version.startsWith(release.alias() + ".")) {
             throw new LocalLauncher.LaunchException("--nats " + value + ": " + binary + " reports version " + version + ", not "
-                    + release.version() + "; delete it and run again to fetch it anew");
+                    + release.alias() + ".x; delete it and run again to fetch it anew");
         }
         return new NatsServerChoice(binary, version);
     }

@@ -1,9 +1,13 @@
 package io.natsoak.local;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The nats-server releases {@code ./natsoak local --nats} can fetch: the one each Debian release
@@ -43,6 +47,32 @@ public final class NatsServerVersions {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("natsoak").resolve("nats-server");
+    }
+
+    /**
+     * The newest cached release of the same line (2.15.x), if any: what a fetch took when the
+     * Debian suite had moved on from the release named here (sid does).
+     */
+    static Optional<Path> newestCachedOfLine(Path cacheRoot, Release release) {
+        if (!Files.isDirectory(cacheRoot)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> dirs = Files.list(cacheRoot)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith(release.alias() + "."))
+                    .map(d -> d.resolve(NatsBinary.NAME))
+                    .filter(b -> Files.isRegularFile(b) && Files.isExecutable(b))
+                    .max(Comparator.comparingInt(b -> patch(b.getParent().getFileName().toString())));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int patch(String version) {
+        try {
+            return Integer.parseInt(version.substring(version.lastIndexOf('.') + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Where the binary of a release lives once fetched. */

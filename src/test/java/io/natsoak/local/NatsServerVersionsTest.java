@@ -39,6 +39,23 @@ class NatsServerVersionsTest {
         assertThat(NatsServerVersions.cacheRoot()).endsWith(Path.of("natsoak", "nats-server"));
     }
 
+    /** sid moves on: a fetch then takes the newest of the line, and the cache serves the newest it has of a line. */
+    @Test
+    void whenTheSuiteHasMovedOnTheNewestReleaseOfTheLineServes() throws Exception {
+        assertThat(NatsDownload.sameLine("2.15", "nats-server | 2.15.3-1 | http://deb.debian.org/debian sid/main amd64 Packages\n"))
+                .hasValue("2.15.3-1");
+        assertThat(NatsDownload.sameLine("2.15", "nats-server | 2.16.0-1 | http://deb.debian.org/debian sid/main amd64 Packages\n")).isEmpty();
+        Path root = java.nio.file.Files.createTempDirectory("nats-cache");
+        NatsServerVersions.Release sid = NatsServerVersions.find("2.15").orElseThrow();
+        assertThat(NatsServerVersions.newestCachedOfLine(root, sid)).isEmpty();
+        for (String v : List.of("2.15.2", "2.15.10", "2.16.0")) {
+            Path bin = java.nio.file.Files.createDirectories(root.resolve(v)).resolve("nats-server");
+            java.nio.file.Files.writeString(bin, "#!/bin/sh\n");
+            assertThat(bin.toFile().setExecutable(true)).isTrue();
+        }
+        assertThat(NatsServerVersions.newestCachedOfLine(root, sid)).hasValue(root.resolve("2.15.10").resolve("nats-server"));
+    }
+
     @Test
     void theDebianVersionIsPickedFromMadison() {
         String madison = """

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,7 +17,18 @@ class NatsServerVersionTest {
     void aMissingBinaryFailsNamingItsPathAndTheScriptThatInstallsIt(@TempDir Path cache) {
         assertThatThrownBy(() -> NatsServerVersion.V2_15.binaryIn(cache))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("nats-server 2.15.1 missing at " + cache.resolve("2.15.1/nats-server") + ": run scripts/install-test-deps");
+                .hasMessage("nats-server 2.15.1 missing at " + cache.resolve("2.15.1/nats-server") + " (nor any 2.15.x beside it): run "
+                        + "scripts/install-test-deps");
+    }
+
+    @Test
+    void whenSidHasMovedOnTheNewestCachedReleaseOfTheLineServes(@TempDir Path cache) throws Exception {
+        for (String v : List.of("2.15.2", "2.15.3", "2.10.27")) {
+            Path binary = Files.createDirectories(cache.resolve(v)).resolve("nats-server");
+            Files.writeString(binary, "#!/bin/sh\n");
+            Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        assertThat(NatsServerVersion.V2_15.binaryIn(cache)).isEqualTo(cache.resolve("2.15.3/nats-server").toString());
     }
 
     @Test
