@@ -147,6 +147,11 @@ public final class LocalLauncher {
                         + "latency p50 %.1f ms p99 %.1f ms max %.1f ms%n",
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
+        Report.GapAttribution gapCauses = r.gapAttribution();
+        if (gapCauses != null) {
+            out.printf("gaps by cause: %d lost by the server, %d lost in the pipeline, %d unprocessed (still in the stream), %d undetermined%n",
+                    gapCauses.lostByServer(), gapCauses.lostInPipeline(), gapCauses.unprocessed(), gapCauses.undetermined());
+        }
         config.verifier().reportFile().ifPresent(f -> out.println("report written to " + f));
         // Once nothing writes any more, every node must hold the same copy of every stream.
         topology.stopRoles();
