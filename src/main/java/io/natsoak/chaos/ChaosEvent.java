@@ -28,7 +28,9 @@ public enum ChaosEvent {
     /** The verifier is restarted in place through its control subject. */
     VERIFIER_RESTART,
     /** A worker leaks threads for a while and then releases them (off unless natsoak.chaos.leak-canary=true). */
-    LEAK_CANARY;
+    LEAK_CANARY,
+    /** The verifier dies without warning (pod delete with grace 0, SIGKILL locally) and resumes from its checkpoint. */
+    VERIFIER_CRASH;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
@@ -49,6 +51,7 @@ public enum ChaosEvent {
             case NATS_NODE_KILL -> w.natsNodeKill();
             case VERIFIER_RESTART -> w.verifierRestart();
             case LEAK_CANARY -> chaos.leakCanary() ? w.leakCanary() : 0;
+            case VERIFIER_CRASH -> w.verifierCrash();
         };
     }
 }

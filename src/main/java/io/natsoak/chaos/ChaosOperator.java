@@ -211,7 +211,7 @@ public final class ChaosOperator extends GuardedComponent {
     private static Target victimOf(ChaosEvent event, String name) {
         Target.Kind kind = switch (event) {
             case PRODUCER_CRASH -> Target.Kind.PRODUCER;
-            case VERIFIER_RESTART -> Target.Kind.VERIFIER;
+            case VERIFIER_RESTART, VERIFIER_CRASH -> Target.Kind.VERIFIER;
             case NATS_NODE_KILL -> Target.Kind.NATS;
             default -> Target.Kind.WORKER;
         };

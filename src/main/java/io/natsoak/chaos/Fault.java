@@ -10,7 +10,7 @@ package io.natsoak.chaos;
  * stops the operator.
  */
 public sealed interface Fault permits ProcessRemoval, LeaderFailure, RestartInPlace, WorkerScaling, NetworkDisconnect, NatsNodeKill,
-        LeakCanary {
+        LeakCanary, VerifierCrash {
 
     /** The event this fault answers; its wire name is what metrics, logs and the report show. */
     ChaosEvent event();
@@ -40,6 +40,7 @@ public sealed interface Fault permits ProcessRemoval, LeaderFailure, RestartInPl
             case NETWORK_DISCONNECT -> new NetworkDisconnect();
             case NATS_NODE_KILL -> new NatsNodeKill();
             case LEAK_CANARY -> new LeakCanary();
+            case VERIFIER_CRASH -> new VerifierCrash();
         };
     }
 }

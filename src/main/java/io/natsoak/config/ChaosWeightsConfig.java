@@ -37,6 +37,10 @@ public interface ChaosWeightsConfig {
     @WithDefault("1")
     int verifierRestart();
 
+    /** The verifier killed (SIGKILL, pod delete with grace 0); it resumes from its checkpoint. */
+    @WithDefault("1")
+    int verifierCrash();
+
     /** Only used when natsoak.chaos.leak-canary=true. */
     @WithDefault("1")
     int leakCanary();

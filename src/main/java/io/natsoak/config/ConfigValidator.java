@@ -164,9 +164,9 @@ public final class ConfigValidator {
         range(p, "natsoak.chaos.leak-threads-per-minute", chaos.leakThreadsPerMinute(), 1, 10_000);
         ChaosWeightsConfig w = chaos.weights();
         int[] weights = {w.workerCrash(), w.workerGracefulStop(), w.workerRestart(), w.scaleUp(), w.scaleDown(), w.leaderFailure(),
-                w.producerCrash(), w.networkDisconnect(), w.natsNodeKill(), w.verifierRestart(), w.leakCanary()};
+                w.producerCrash(), w.networkDisconnect(), w.natsNodeKill(), w.verifierRestart(), w.verifierCrash(), w.leakCanary()};
         String[] keys = {"worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
-                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "leak-canary"};
+                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "verifier-crash", "leak-canary"};
         int total = 0;
         for (int i = 0; i < weights.length; i++) {
             range(p, "natsoak.chaos.weights." + keys[i], weights[i], 0, 1000);

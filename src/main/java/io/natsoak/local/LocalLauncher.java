@@ -28,6 +28,8 @@ public final class LocalLauncher {
 
     private static final Logger LOG = Logger.getLogger(LocalLauncher.class);
     private static final long RESTART_DELAY_MS = 1_000;
+    /** Exit codes from 128 up are a death by signal (128 + the signal's number): a crash, not a decision. */
+    private static final int KILLED_BY_SIGNAL = 128;
     /** How long a node that is still catching up gets before its copies count as different. */
     private static final Duration REPLICA_PATIENCE = Duration.ofSeconds(30);
 
@@ -123,8 +125,9 @@ public final class LocalLauncher {
                 chaosMetrics.start();
                 prometheus.get().addTarget(chaosMetrics.port());
             }
-            while (!interrupted && topology.verifier().isAlive()) {
+            while (!interrupted && (topology.verifier().isAlive() || restartCrashedVerifier(topology))) {
                 superviseRestarts(topology);
+                superviseNats(topology);
                 prometheus.ifPresent(p -> p.supervise(out));
                 if (System.nanoTime() >= nextProgress) {
                     out.println(progressLine(topology, started));
@@ -148,6 +151,11 @@ public final class LocalLauncher {
                         + "latency p50 %.1f ms p99 %.1f ms max %.1f ms%n",
                 r.published(), r.verified(), r.gaps(), r.duplicates().redelivered(), r.duplicates().unexplained(), r.throughputPerSecond(),
                 r.latencyMillis().p50(), r.latencyMillis().p99(), r.latencyMillis().max());
+        Report.GapAttribution gapCauses = r.gapAttribution();
+        if (gapCauses != null) {
+            out.printf("gaps by cause: %d lost by the server, %d lost in the pipeline, %d unprocessed (still in the stream), %d undetermined%n",
+                    gapCauses.lostByServer(), gapCauses.lostInPipeline(), gapCauses.unprocessed(), gapCauses.undetermined());
+        }
         if (r.chaos() != null) {
             r.chaos().describeRecovery().ifPresent(out::println);
         }
@@ -176,6 +184,43 @@ public final class LocalLauncher {
                 out.printf("%s exited with code %d; restarting it (see %s)%n", p.name(), p.exitCode(), p.log());
                 sleep(RESTART_DELAY_MS);
                 p.start();
+            }
+        }
+    }
+
+    /**
+     * A verifier killed by a signal (SIGKILL, a chaos {@code verifier_crash}, the OOM killer) never
+     * decided: start it again, as its Deployment would, and it resumes from its checkpoint. Any
+     * other exit is the verifier's own (0 PASS, 1 FAIL, 2 bad settings, 3 a refused checkpoint) and ends the run.
+     *
+     * @return true when it was started again
+     */
+    private boolean restartCrashedVerifier(LocalTopology topology) throws IOException {
+        RoleProcess verifier = topology.verifier();
+        int code = verifier.exitCode();
+        if (code < KILLED_BY_SIGNAL || interrupted) {
+            return false;
+        }
+        out.printf("verifier exited with code %d (killed); restarting it, it resumes from its checkpoint (see %s)%n", code, verifier.log());
+        sleep(RESTART_DELAY_MS);
+        verifier.start();
+        return true;
+    }
+
+    /**
+     * A nats-server node that died although nobody stopped it (the chaos backend's own node kills
+     * are restarted by the backend) is started again with its store, as its StatefulSet would.
+     */
+    private void superviseNats(LocalTopology topology) {
+        NatsCluster cluster = topology.cluster();
+        for (int i = 0; i < cluster.size() && !interrupted; i++) {
+            if (cluster.diedUnexpectedly(i)) {
+                out.printf("NATS node %d died; restarting it with its data%n", i);
+                try {
+                    cluster.restart(i);
+                } catch (RuntimeException e) {
+                    out.printf("NATS node %d could not be restarted (%s); trying again%n", i, e.getMessage());
+                }
             }
         }
     }

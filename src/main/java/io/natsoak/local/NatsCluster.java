@@ -44,6 +44,8 @@ public final class NatsCluster implements AutoCloseable {
     private String resolvedBinary;
     private boolean started;
     private boolean closed;
+    /** Nodes stopped through {@link #kill} or {@link #terminate} and not restarted yet: whoever stopped them restarts them. */
+    private final java.util.Set<Integer> stoppedOnPurpose = new java.util.HashSet<>();
 
     /**
      * @param binary   path or command name of nats-server
@@ -136,6 +138,7 @@ public final class NatsCluster implements AutoCloseable {
             return;
         }
         LOG.infof("Killing NATS node n%d (pid %d) with SIGKILL", node, p.pid());
+        stoppedOnPurpose.add(node);
         if (!ProcessStop.kill(p)) {
             throw new IllegalStateException("NATS node n" + node + " (pid " + p.pid() + ") did not exit within "
                     + ProcessStop.KILL_WAIT.toSeconds() + " s after SIGKILL");
@@ -151,6 +154,7 @@ public final class NatsCluster implements AutoCloseable {
             return;
         }
         LOG.infof("Terminating NATS node n%d (pid %d) with SIGTERM", node, p.pid());
+        stoppedOnPurpose.add(node);
         ProcessStop.stop("NATS", p, GRACEFUL_STOP_TIMEOUT);
         if (p.isAlive()) {
             throw new IllegalStateException("NATS node n" + node + " (pid " + p.pid() + ") did not exit");
@@ -173,6 +177,7 @@ public final class NatsCluster implements AutoCloseable {
                     + "); kill or terminate it before restart");
         }
         long t0 = System.nanoTime();
+        stoppedOnPurpose.remove(node);
         n.launch(resolvedBinary);
         long deadline = t0 + NatsNodeReadiness.STARTUP_TIMEOUT.toNanos();
         NatsNodeReadiness.awaitHttpHealthy(n, deadline, !started);
@@ -239,6 +244,14 @@ public final class NatsCluster implements AutoCloseable {
 
     public synchronized boolean isRunning(int node) {
         return node(node).isRunning();
+    }
+
+    /**
+     * A node that is not running although nobody stopped it through this cluster (it crashed, or
+     * something outside killed it): what a StatefulSet would start again. False before start and after close.
+     */
+    public synchronized boolean diedUnexpectedly(int node) {
+        return started && !closed && !node(node).isRunning() && !stoppedOnPurpose.contains(node);
     }
 
     /**

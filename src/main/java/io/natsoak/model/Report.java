@@ -33,14 +33,16 @@ public record Report(
         Map<String, RoleResources> resources,
         ChaosSummary chaos,
         Startup startup,
-        Nats nats) {
+        Nats nats,
+        GapAttribution gapAttribution) {
 
+    /** A report without its NATS and with its gaps not attributed (yet): live reports, and the final one before the data stream was read. */
     public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
                   long verified, long gaps, Duplicates duplicates, int partitions, long inFlight, double throughputPerSecond,
                   Latency latencyMillis, long invalidReceipts, int producersFinished, List<GapRange> gapSamples,
                   Map<String, RoleResources> resources, ChaosSummary chaos, Startup startup) {
         this(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions, inFlight,
-                throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, startup, null);
+                throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, startup, null, null);
     }
 
     public Report(String verdict, List<String> reasons, boolean last, String runId, double durationSeconds, long published, long received,
@@ -63,19 +65,22 @@ public record Report(
     /** This report with the faults of the chaos log: what was injected, when, on what (the verdict does not depend on it). */
     public Report withChaos(ChaosSummary summary) {
         return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
-                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary, startup, nats);
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, summary, startup, nats,
+                gapAttribution);
     }
 
     /** This report with the pipeline's start-up: {@code latencyMillis} covers only what was due once its partition was consumed. */
     public Report withStartup(Startup s) {
         return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
-                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, s, nats);
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, s, nats,
+                gapAttribution);
     }
 
     /** This report with the NATS it was judged on (the verdict does not depend on it). */
     public Report withNats(Nats n) {
         return new Report(verdict, reasons, last, runId, durationSeconds, published, received, verified, gaps, duplicates, partitions,
-                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, startup, n);
+                inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples, resources, chaos, startup, n,
+                gapAttribution);
     }
 
     public static final String PASS = "PASS";
@@ -91,7 +96,17 @@ public record Report(
         all.addAll(growthReasons);
         return new Report(all.isEmpty() ? PASS : FAIL, List.copyOf(all), last, runId, durationSeconds, published, received, verified, gaps,
                 duplicates, partitions, inFlight, throughputPerSecond, latencyMillis, invalidReceipts, producersFinished, gapSamples,
-                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos, startup, nats);
+                Collections.unmodifiableMap(new TreeMap<>(byRole)), chaos, startup, nats, gapAttribution);
+    }
+
+    /**
+     * This report with its gaps attributed to a cause, found in the data stream itself, and
+     * {@code reasons} in place of its own (the verifier words one reason per cause).
+     */
+    public Report withGapAttribution(GapAttribution attribution, List<String> attributedReasons) {
+        return new Report(attributedReasons.isEmpty() ? PASS : FAIL, List.copyOf(attributedReasons), last, runId, durationSeconds, published,
+                received, verified, gaps, duplicates, partitions, inFlight, throughputPerSecond, latencyMillis, invalidReceipts,
+                producersFinished, gapSamples, resources, chaos, startup, nats, attribution);
     }
 
     /**
@@ -179,6 +194,35 @@ public record Report(
         public NatsStream {
             nodes = nodes == null ? List.of() : List.copyOf(nodes);
             offline = offline == null ? List.of() : List.copyOf(offline);
+        }
+    }
+
+    /**
+     * Who lost the gaps, found at the end of the run by reading the data stream (null in live
+     * reports and when nothing is missing). Every gap is counted in exactly one class, so the four
+     * counts add up to {@code gaps}:
+     * <ul>
+     *   <li>{@code lostByServer}: a producer's PubAck said JetStream stored it, and the stream no longer holds it;</li>
+     *   <li>{@code lostInPipeline}: the stream holds it, consumption went past it, and no receipt came (natsoak's fault);</li>
+     *   <li>{@code unprocessed}: still in the stream after the partition's consumption position, never processed
+     *       (a backlog, an overloaded or stopped worker): not a loss;</li>
+     *   <li>{@code undetermined}: the stream could not be read to tell (its leader was unreachable, or the
+     *       attribution's work bound was reached); {@code undeterminedBecause} says why.</li>
+     * </ul>
+     * Each class has up to 20 sample ranges.
+     */
+    public record GapAttribution(long lostByServer, long lostInPipeline, long unprocessed, long undetermined,
+                                 List<GapRange> lostByServerSamples, List<GapRange> lostInPipelineSamples,
+                                 List<GapRange> unprocessedSamples, List<GapRange> undeterminedSamples, String undeterminedBecause) {
+        public GapAttribution {
+            lostByServerSamples = List.copyOf(lostByServerSamples);
+            lostInPipelineSamples = List.copyOf(lostInPipelineSamples);
+            unprocessedSamples = List.copyOf(unprocessedSamples);
+            undeterminedSamples = List.copyOf(undeterminedSamples);
+        }
+
+        public long total() {
+            return lostByServer + lostInPipeline + unprocessed + undetermined;
         }
     }
 

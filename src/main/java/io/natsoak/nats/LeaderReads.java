@@ -31,7 +31,18 @@ public final class LeaderReads {
     /** The last message on {@code subject} in {@code stream}; empty when there is none. */
     public static Optional<MessageInfo> lastMessage(Connection connection, String stream, String subject)
             throws IOException, JetStreamApiException, InterruptedException {
-        Message reply = connection.request(MSG_GET + stream, MessageGetRequest.lastForSubject(subject).serialize(),
+        return message(connection, stream, MessageGetRequest.lastForSubject(subject));
+    }
+
+    /** The first message on {@code subject} at or after stream sequence {@code sequence}; empty when there is none. */
+    public static Optional<MessageInfo> nextMessage(Connection connection, String stream, long sequence, String subject)
+            throws IOException, JetStreamApiException, InterruptedException {
+        return message(connection, stream, MessageGetRequest.nextForSubject(sequence, subject));
+    }
+
+    private static Optional<MessageInfo> message(Connection connection, String stream, MessageGetRequest request)
+            throws IOException, JetStreamApiException, InterruptedException {
+        Message reply = connection.request(MSG_GET + stream, request.serialize(),
                 connection.getOptions().getConnectionTimeout());
         if (reply == null || reply.isStatusMessage()) {
             // null: timed out, or nobody answers (the stream is electing a leader); callers retry

@@ -162,6 +162,17 @@ public final class PartitionLedger extends SequenceBitset {
         return highestSeen;
     }
 
+    /** True when a receipt for {@code seq} was recorded (a read: the ledger is not changed). */
+    public boolean isVerified(long seq) {
+        if (seq < 1 || seq == Long.MAX_VALUE) {
+            return false;
+        }
+        if (seq <= watermark) {
+            return gaps.n == 0 || gaps.indexContaining(seq) < 0;
+        }
+        return nextVerified(seq) == seq;
+    }
+
     /** Sequences currently declared gaps. */
     public long gaps() {
         return gapCount;

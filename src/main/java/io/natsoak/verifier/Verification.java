@@ -366,6 +366,27 @@ public final class Verification {
         }
     }
 
+    /** True when a receipt for the partition's {@code sequence} was recorded. */
+    public synchronized boolean isVerified(int partition, long sequence) {
+        return partition >= 0 && partition < ledgers.length && ledgers[partition].isVerified(sequence);
+    }
+
+    /** The final report and its gap ranges, taken at the same instant, so an attribution of those ranges matches the report. */
+    record Decided(Report report, List<Report.GapRange> gapRanges) {
+    }
+
+    /** The final report with every gap range (at most {@code maxRanges} of them, partition by partition). */
+    synchronized Decided decided(String runId, double durationSeconds, int maxRanges) {
+        Report report = report(runId, durationSeconds, true);
+        List<Report.GapRange> ranges = new ArrayList<>();
+        for (int p = 0; p < ledgers.length && ranges.size() < maxRanges; p++) {
+            for (long[] range : ledgers[p].gapRanges(maxRanges - ranges.size())) {
+                ranges.add(new Report.GapRange(p, range[0], range[1]));
+            }
+        }
+        return new Decided(report, List.copyOf(ranges));
+    }
+
     public synchronized Report report(String runId, double durationSeconds, boolean last) {
         long totalPublished = 0;
         long verified = 0;
@@ -386,9 +407,7 @@ public final class Verification {
         }
         List<String> reasons = new ArrayList<>();
         if (gaps > 0) {
-            Report.GapRange first = samples.get(0);
-            reasons.add(gaps + " message(s) lost: acknowledged by the producer, never processed (first: partition "
-                    + first.partition() + " sequences " + first.from() + "-" + first.to() + ")");
+            reasons.add(GapReasons.unattributed(gaps, samples.get(0)));
         }
         if (unexplained > 0) {
             reasons.add(unexplained + " unexplained duplicate(s): processed twice without a redelivery");

@@ -339,12 +339,33 @@ public final class VerifierService extends GuardedComponent {
         lookAtNats(true);
         Verification v = verification;
         v.finish();
-        Report report = withResources(v.report(config.runId(), elapsedSeconds(), true));
+        Verification.Decided decided = v.decided(config.runId(), elapsedSeconds(), GapAttributor.Limits.DEFAULT.maxRanges());
+        Report report = withResources(attributeGaps(decided));
         finalReport = report;
         LOG.infof("VERDICT %s%s", report.verdict(), report.reasons().isEmpty() ? "" : ": " + String.join("; ", report.reasons()));
         config.verifier().reportFile().ifPresent(file -> write(report, Path.of(file)));
         verdict.complete(report);
         onVerdict.accept(report);
+    }
+
+    /** The final report with its gaps attributed from the data stream (a report without gaps is returned as it is). */
+    private Report attributeGaps(Verification.Decided decided) {
+        Report report = decided.report();
+        if (report.gaps() == 0) {
+            return report;
+        }
+        Connection c = connection;
+        if (c == null) {
+            Report.GapAttribution none = GapAttributor.unattributed(decided.gapRanges(), report.gaps(), "the verifier had no NATS connection");
+            return report.withGapAttribution(none, GapReasons.replace(report.reasons(), report, none));
+        }
+        long started = System.nanoTime();
+        LOG.infof("attributing %d gap(s) in %d range(s) from the data stream", report.gaps(), decided.gapRanges().size());
+        Report.GapAttribution a = new GapAttributor(new DataStreamFacts(c, names), verification::isVerified, GapAttributor.Limits.DEFAULT, System::nanoTime)
+                .attribute(decided.gapRanges(), report.gaps());
+        LOG.infof("gaps attributed in %d ms: %d lost by the server, %d lost in the pipeline, %d unprocessed, %d undetermined",
+                (System.nanoTime() - started) / 1_000_000, a.lostByServer(), a.lostInPipeline(), a.unprocessed(), a.undetermined());
+        return report.withGapAttribution(a, GapReasons.replace(report.reasons(), report, a));
     }
 
     private static void write(Report report, Path file) {

@@ -29,7 +29,7 @@ final class ReceiptFlusher {
 
     /** How the flusher reaches NATS and its worker; one per start of the worker. */
     record Wiring(JetStream js, Names names, String instance, String incarnation, Clock clock, Grants grants, WorkerMetrics metrics,
-                  BooleanSupplier aborting, BiConsumer<String, Throwable> fail, Runnable batchStored) {
+                  BooleanSupplier aborting, BiConsumer<String, Throwable> fail, Runnable batchStored, WithheldReceipts withheld) {
     }
 
     private final PendingQueue queue;
@@ -117,7 +117,7 @@ final class ReceiptFlusher {
                 continue;
             }
             kept.add(m);
-            if (m.sequence() > 0) {
+            if (m.sequence() > 0 && !w.withheld().withhold(m.partition(), m.sequence())) {
                 receipts.add(new Receipt(m.partition(), m.sequence(), m.deliveryCount(), Math.max(0, nowMicros - m.intendedAtMicros())));
             }
         }

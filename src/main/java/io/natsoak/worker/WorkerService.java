@@ -83,6 +83,18 @@ public final class WorkerService extends GuardedComponent {
         this.queue = new PendingQueue(config.worker().maxPending());
     }
 
+    /** See {@link #withholdReceipts}. */
+    private volatile WithheldReceipts withheld = WithheldReceipts.NONE;
+
+    /**
+     * For tests: from now on the messages {@code which} names are processed, and their partition's
+     * position moves past them, but their receipt is never sent. A loss in natsoak's own pipeline,
+     * which the verdict must report as such.
+     */
+    public void withholdReceipts(WithheldReceipts which) {
+        this.withheld = which;
+    }
+
     /** The partitions this worker reads now. */
     public Set<Integer> partitions() {
         return new TreeSet<>(active.keySet());
@@ -138,7 +150,7 @@ public final class WorkerService extends GuardedComponent {
                 config.worker().processingDelayMin(), config.worker().processingDelayMax());
         flusher = new ReceiptFlusher(name(), queue, config.worker().receiptBatchSize(), config.worker().receiptLinger(),
                 new ReceiptFlusher.Wiring(connection.jetStream(), names, instance, incarnation, clock, grants, metrics,
-                        this::aborting, this::fail, this::workDone));
+                        this::aborting, this::fail, this::workDone, (p, seq) -> withheld.withhold(p, seq)));
         flusher.start();
         handoff = new PartitionHandoff(name(), active, positions, consumers, grants, instance, this::aborting);
         committer = OwnedExecutor.scheduler(name(), "commit");

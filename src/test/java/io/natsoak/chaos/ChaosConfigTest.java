@@ -56,7 +56,7 @@ class ChaosConfigTest {
     void enabledWithEveryWeightZeroIsRejected() {
         Map<String, String> s = new java.util.HashMap<>(Map.of("natsoak.chaos.enabled", "true"));
         for (String w : new String[] {"worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
-                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart"}) {
+                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "verifier-crash"}) {
             s.put("natsoak.chaos.weights." + w, "0");
         }
         assertThatThrownBy(() -> ConfigLoader.fromMap(s)).isInstanceOf(ConfigException.class)

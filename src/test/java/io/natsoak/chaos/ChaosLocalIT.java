@@ -50,7 +50,7 @@ class ChaosLocalIT {
                 // failure under chaos is only worth its logs
                 "-Dnatsoak.local.keep-data=true"));
         for (String w : List.of("worker-crash", "worker-graceful-stop", "worker-restart", "scale-up", "scale-down", "leader-failure",
-                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "leak-canary")) {
+                "producer-crash", "network-disconnect", "nats-node-kill", "verifier-restart", "leak-canary", "verifier-crash")) {
             cmd.add("-Dnatsoak.chaos.weights." + w + "=1");
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();

@@ -29,7 +29,7 @@ class FaultCatalogueTest {
     void everyEventHasItsOwnFaultUnderTheSameWireName() {
         assertThat(Arrays.stream(ChaosEvent.values()).map(ChaosEvent::wire)).containsExactly("worker_crash", "worker_graceful_stop",
                 "worker_restart", "scale_up", "scale_down", "leader_failure", "producer_crash", "network_disconnect", "nats_node_kill",
-                "verifier_restart", "leak_canary");
+                "verifier_restart", "leak_canary", "verifier_crash");
         for (ChaosEvent e : ChaosEvent.values()) {
             assertThat(Fault.of(e).event()).as(e.wire()).isEqualTo(e);
         }
@@ -70,6 +70,22 @@ class FaultCatalogueTest {
         assertThat(safety.inFlight(r.target())).isTrue();
         FaultInjector.Result second = injector.inject(ChaosEvent.WORKER_CRASH);
         assertThat(second.outcome()).as("the other worker is the last ready one").isEqualTo(Outcome.SKIPPED);
+    }
+
+    @Test
+    void aVerifierCrashKillsTheOnlyVerifierWithoutASiblingAndHoldsItInFlightUntilItIsBack() {
+        RecordingBackend backend = new RecordingBackend(new Target("verifier", Target.Kind.VERIFIER, true, OLD), worker("worker-0"));
+        Safety safety = new Safety(Duration.ofMinutes(1), 1, clock);
+        FaultInjector injector = injector(config(), backend, safety);
+
+        FaultInjector.Result r = injector.inject(ChaosEvent.VERIFIER_CRASH);
+
+        assertThat(r.outcome()).isEqualTo(Outcome.INJECTED);
+        assertThat(r.target()).isEqualTo("verifier");
+        assertThat(r.detail()).isEqualTo("killed (grace 0), resumes from its checkpoint");
+        assertThat(backend.actions).containsExactly("crash verifier");
+        assertThat(safety.inFlight("verifier")).isTrue();
+        assertThat(injector.inject(ChaosEvent.VERIFIER_RESTART).outcome()).as("nothing else hits it meanwhile").isEqualTo(Outcome.SKIPPED);
     }
 
     @Test

@@ -64,7 +64,7 @@ class ChartChaosIT {
     private static final Instant LONG_AGO = Instant.now().minus(Duration.ofHours(1));
     /** The events that act through the Kubernetes API alone (the others need live natsoak processes). */
     private static final Set<ChaosEvent> KUBERNETES_EVENTS = EnumSet.of(ChaosEvent.WORKER_CRASH, ChaosEvent.WORKER_GRACEFUL_STOP,
-            ChaosEvent.SCALE_UP, ChaosEvent.SCALE_DOWN, ChaosEvent.PRODUCER_CRASH);
+            ChaosEvent.SCALE_UP, ChaosEvent.SCALE_DOWN, ChaosEvent.PRODUCER_CRASH, ChaosEvent.VERIFIER_CRASH);
 
     @Test
     void theOperatorAsTheChartConfiguresItInjectsFaultsIntoTheReleasesPodsOnly() throws Exception {

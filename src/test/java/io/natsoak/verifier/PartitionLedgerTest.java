@@ -18,6 +18,25 @@ class PartitionLedgerTest {
     private static final long SMALL = 1024;
 
     @Test
+    void isVerifiedReadsWithoutChangingAnything() {
+        PartitionLedger l = new PartitionLedger(128);
+        for (long s : new long[] {1, 2, 3, 6, 9, 10_000}) {
+            l.record(s);
+        }
+        l.expireUpTo(5); // 4 and 5 become gaps, the watermark moves to 6
+        assertThat(l.isVerified(1)).isTrue();
+        assertThat(l.isVerified(4)).as("a gap").isFalse();
+        assertThat(l.isVerified(6)).isTrue();
+        assertThat(l.isVerified(7)).as("in flight").isFalse();
+        assertThat(l.isVerified(9)).as("in the bitset").isTrue();
+        assertThat(l.isVerified(10_000)).as("a far run").isTrue();
+        assertThat(l.isVerified(10_001)).isFalse();
+        assertThat(l.isVerified(0)).isFalse();
+        assertThat(l.gaps()).isEqualTo(2);
+        assertThat(l.verified()).isEqualTo(6);
+    }
+
+    @Test
     void freshLedgerIsEmpty() {
         PartitionLedger l = new PartitionLedger();
         assertThat(l.watermark()).isZero();
