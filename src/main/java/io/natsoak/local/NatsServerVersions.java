@@ -54,11 +54,16 @@ public final class NatsServerVersions {
      * Debian suite had moved on from the release named here (sid does).
      */
     static Optional<Path> newestCachedOfLine(Path cacheRoot, Release release) {
+        return newestCachedOfLine(cacheRoot, release.alias());
+    }
+
+    /** The newest cached release of {@code line} (e.g. "2.15": 2.15.10 before 2.15.2) in {@code cacheRoot}, if any; the tests use it too. */
+    public static Optional<Path> newestCachedOfLine(Path cacheRoot, String line) {
         if (!Files.isDirectory(cacheRoot)) {
             return Optional.empty();
         }
         try (Stream<Path> dirs = Files.list(cacheRoot)) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith(release.alias() + "."))
+            return dirs.filter(d -> d.getFileName().toString().startsWith(line + "."))
                     .map(d -> d.resolve(NatsBinary.NAME))
                     .filter(b -> Files.isRegularFile(b) && Files.isExecutable(b))
                     .max(Comparator.comparingInt(b -> patch(b.getParent().getFileName().toString())));

@@ -1,19 +1,17 @@
 package io.natsoak.testing;
 
 import io.natsoak.local.NatsCluster;
+import io.natsoak.local.NatsServerVersions;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The nats-server versions the integration tests run on (issue 18): 2.9 is the system's
@@ -62,28 +60,8 @@ public enum NatsServerVersion {
             return path.toString();
         }
         // When the Debian suite has moved on (sid), scripts/install-test-deps fetched the newest release of the same line.
-        return newestOfLine(cacheDir).orElseThrow(() -> new IllegalStateException("nats-server " + cached + " missing at " + path
-                + " (nor any " + line + ".x beside it): run scripts/install-test-deps"));
-    }
-
-    private Optional<String> newestOfLine(Path cacheDir) {
-        try (Stream<Path> dirs = Files.list(cacheDir)) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith(line + "."))
-                    .map(d -> d.resolve("nats-server"))
-                    .filter(b -> Files.isRegularFile(b) && Files.isExecutable(b))
-                    .max(Comparator.comparingInt(b -> patch(b.getParent().getFileName().toString())))
-                    .map(Path::toString);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static int patch(String version) {
-        try {
-            return Integer.parseInt(version.substring(version.lastIndexOf('.') + 1));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return NatsServerVersions.newestCachedOfLine(cacheDir, line).map(Path::toString).orElseThrow(() -> new IllegalStateException(
+                "nats-server " + cached + " missing at " + path + " (nor any " + line + ".x beside it): run scripts/install-test-deps"));
     }
 
     /** What the binary itself reports, e.g. "v2.9.10" (asked once per run): test names show it. */
